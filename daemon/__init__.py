@@ -1,0 +1,1 @@
+"""fakeradar scoring daemon."""

@@ -1,0 +1,1 @@
+"""fakeradar training package."""
