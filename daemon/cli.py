@@ -18,12 +18,12 @@ COMMANDS = {
     "score": "fakeradar.daemon.commands:score",
     "score-batch": "fakeradar.daemon.batch:score_batch",
     "models": "fakeradar.daemon.registry:models",
-    "data": "fakeradar.training.commands:data",
-    "audit": "fakeradar.training.commands:audit",
-    "baseline": "fakeradar.training.commands:baseline",
-    "train": "fakeradar.training.commands:train",
-    "evaluate": "fakeradar.training.commands:evaluate",
-    "export": "fakeradar.training.commands:export",
+    "data": "fakeradar.training.data_commands:data",
+    "audit": "fakeradar.training.data_commands:audit",
+    "baseline": "fakeradar.training.data_commands:baseline",
+    "train": "fakeradar.training.model_commands:train",
+    "evaluate": "fakeradar.training.model_commands:evaluate",
+    "export": "fakeradar.training.model_commands:export",
     "retrain": "fakeradar.training.retrain:retrain",
 }
 
