@@ -16,7 +16,7 @@ MODEL_OUT   ?= models/mobilebert-isot
 PORT        ?= 8765
 
 .PHONY: install serve test test-fast lint data baseline train evaluate export extension \
-        default-model bench retrain clean
+        default-model bench retrain clean help
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,3 +60,6 @@ export: $(BIN)/.installed
 
 clean:
 	rm -rf $(WORK) dist .pytest_cache
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 18

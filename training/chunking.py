@@ -55,6 +55,10 @@ def make_windows(tokenizer, text: str, chunking: Chunking) -> tuple[list[Window]
     `backend_tokenizer`). Returns the windows, the document's token count and
     whether windows were dropped by `max_chunks`.
     """
+    if tokenizer.truncation or tokenizer.padding:
+        # A tokenizer.json saved with truncation would cut the document at one window.
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
     encoding = tokenizer.encode(text, add_special_tokens=False)
     ids, offsets = encoding.ids, encoding.offsets
     body = chunking.max_length - 2

@@ -1,0 +1,195 @@
+"""The scorer interface: tokenize (pre) -> run (core) -> post, one file per backend.
+
+A backend implements `load` and `run(input_ids, attention_mask) -> logits`; all the
+rest is shared. The document score is training/chunking.py's `score_document`, the
+same code evaluation uses, so the daemon cannot drift from the test-set figures.
+Passages (paragraph-sized pieces of the input) are scored in one extra padded batch
+to show which parts weighed most.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fakeradar.training.chunking import (
+    DocumentScore,
+    Window,
+    pad_batch,
+    score_document,
+    sigmoid,
+)
+from fakeradar.training.modeldir import (
+    ONNX_FP32,
+    ONNX_INT8,
+    TORCH_WEIGHTS,
+    ModelDirError,
+    ModelInfo,
+    Thresholds,
+    check_model_dir,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+# Passages: paragraphs merged until at least MIN tokens, split beyond MAX; the cost of
+# scoring them is one batch of at most MAX_PASSAGES x (MAX + 2) tokens, about
+# 2-3 windows' worth for a long article (figures in the daemon README section).
+MIN_PASSAGE_TOKENS = 40
+MAX_PASSAGE_TOKENS = 120
+MAX_PASSAGES = 16
+TOP_PASSAGES = 5
+WARMUP_TEXT = ("Officials said on Tuesday that the committee reached an agreement on the budget. "
+               "The statement was reported by several newspapers.")
+
+
+def verdict_for(p_fake: float, thresholds: Thresholds) -> str:
+    """suspect at or above the suspect threshold, credible at or below credible, else uncertain."""
+    if p_fake >= thresholds.suspect:
+        return "suspect"
+    if p_fake <= thresholds.credible:
+        return "credible"
+    return "uncertain"
+
+
+@dataclass
+class Passage:
+    text: str
+    p_fake: float
+    start: int           # character offsets into the scored model input
+    end: int
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "p_fake": round(self.p_fake, 4),
+                "start": self.start, "end": self.end}
+
+
+@dataclass
+class ScoreResult:
+    p_fake: float
+    passages: list[Passage]          # most influential first, at most TOP_PASSAGES
+    windows: int
+    tokens: int
+    truncated: bool                  # the document was longer than the scored windows
+    timings_ms: dict[str, float] = field(default_factory=dict)   # tokenize, infer
+
+
+class Scorer(ABC):
+    """A loaded model: a backend's `run` plus the shared windowing and passages."""
+
+    backend: str = ""
+
+    def __init__(self, model_dir: Path, info: ModelInfo, device: str) -> None:
+        from fakeradar.training.predict import load_backend_tokenizer
+
+        self.model_dir, self.info, self.device = Path(model_dir), info, device
+        self.tokenizer = load_backend_tokenizer(self.model_dir)
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+
+    @classmethod
+    @abstractmethod
+    def load(cls, model_dir: Path, info: ModelInfo) -> Scorer:
+        """Open the backend's weights in `model_dir` on the best device available."""
+
+    @abstractmethod
+    def run(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """(windows, length) int64 ids and mask -> (windows, 2) logits [fake, real]."""
+
+    def describe(self) -> dict:
+        return {"name": self.info.name, "backend": self.backend, "device": self.device}
+
+    def warmup(self) -> None:
+        """Score a short text once so the first request does not pay for lazy set-up."""
+        self.score(WARMUP_TEXT)
+
+    def score(self, text: str) -> ScoreResult:
+        """Score one model input: the document p_fake plus its most influential passages."""
+        started, inferring = time.perf_counter(), [0.0]
+
+        def timed_run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+            begin = time.perf_counter()
+            logits = self.run(ids, mask)
+            inferring[0] += time.perf_counter() - begin
+            return logits
+
+        doc = score_document(self.tokenizer, text, timed_run, self.info.chunking,
+                             self.info.temperature)
+        passages = self.tokenize_passages(text, doc)
+        logits = timed_run(*pad_batch(passages, self.pad_id)) if passages else np.zeros((0, 2))
+        total = (time.perf_counter() - started) * 1000
+        infer = inferring[0] * 1000
+        result = self.post(text, doc, passages, logits)
+        result.timings_ms = {"tokenize": round(total - infer, 2), "infer": round(infer, 2)}
+        return result
+
+    def tokenize_passages(self, text: str, doc: DocumentScore) -> list[Window]:
+        """Paragraph-sized windows over the part of the text the document windows scored."""
+        encoding = self.tokenizer.encode(text, add_special_tokens=False)
+        offsets = encoding.offsets
+        scored_end = max((w.char_end for w in doc.windows), default=0)
+        cls_id, sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        windows = []
+        for first, last in passage_spans(text, offsets):
+            if offsets[first][0] >= scored_end or len(windows) == MAX_PASSAGES:
+                break
+            windows.append(Window([cls_id, *encoding.ids[first:last], sep_id],
+                                  offsets[first][0], offsets[last - 1][1], last - first))
+        return windows
+
+    def post(self, text: str, doc: DocumentScore, passages: list[Window],
+             logits: np.ndarray) -> ScoreResult:
+        """Rank passages by how far they lean the way the document leans."""
+        margins = logits[:, 0] - logits[:, 1] if len(passages) else np.zeros(0)
+        lean = 1.0 if doc.margin >= 0 else -1.0
+        order = np.argsort(-lean * margins, kind="stable")[:TOP_PASSAGES]
+        ranked = [Passage(text[passages[i].char_start:passages[i].char_end],
+                          float(sigmoid(margins[i] / self.info.temperature)),
+                          passages[i].char_start, passages[i].char_end) for i in order]
+        return ScoreResult(p_fake=doc.p_fake, passages=ranked, windows=len(doc.windows),
+                           tokens=doc.tokens, truncated=doc.truncated)
+
+
+def passage_spans(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token index ranges of passages: paragraphs merged to >= MIN tokens, cut at MAX."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(offsets) + 1):
+        at_break = i == len(offsets) or "\n" in text[offsets[i - 1][1]:offsets[i][0]]
+        length = i - start
+        if length >= MAX_PASSAGE_TOKENS or (at_break and length >= MIN_PASSAGE_TOKENS):
+            spans.append((start, i))
+            start = i
+    if start < len(offsets):   # a short tail joins the previous passage when it fits
+        if spans and len(offsets) - spans[-1][0] <= MAX_PASSAGE_TOKENS:
+            spans[-1] = (spans[-1][0], len(offsets))
+        else:
+            spans.append((start, len(offsets)))
+    return spans
+
+
+def load_scorer(model_dir: str | Path, backend: str = "auto") -> Scorer:
+    """Load a model directory with the named backend ("auto": ONNX when exported, else torch)."""
+    path = Path(model_dir)
+    info = check_model_dir(path)
+    has_onnx = (path / ONNX_INT8).is_file() or (path / ONNX_FP32).is_file()
+    if backend == "auto":
+        backend = "onnx" if has_onnx else "torch"
+    if backend == "onnx":
+        if not has_onnx:
+            raise ModelDirError(f"{path} has no {ONNX_INT8} or {ONNX_FP32}; export it with "
+                                f"`fakeradar export --model {path}`, or use --backend torch")
+        from fakeradar.daemon.scoring.onnx import OnnxScorer as chosen
+    elif backend == "torch":
+        check_model_dir(path, need=(TORCH_WEIGHTS,))
+        from fakeradar.daemon.scoring.torch import TorchScorer as chosen
+    else:
+        raise ValueError(f"unknown backend {backend!r} (auto, onnx or torch)")
+    scorer = chosen.load(path, info)
+    scorer.warmup()
+    LOGGER.info("model %s loaded from %s: backend %s, device %s",
+                info.name, path, scorer.backend, scorer.device)
+    return scorer
