@@ -14,6 +14,15 @@ BASE_MODEL  ?= google/mobilebert-uncased
 WORK        ?= runs
 MODEL_OUT   ?= models/mobilebert-isot
 PORT        ?= 8765
+# Recipe overrides for `make train` (empty = the notebook's defaults), e.g.
+#   make train BASE_MODEL=minilm EPOCHS=2 MAX_LENGTH=256 TRAIN_ARGS="--limit 500"
+EPOCHS      ?=
+MAX_LENGTH  ?=
+TRAIN_ARGS  ?=
+EVAL_ARGS   ?=
+TRAIN_FLAGS  = $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(MAX_LENGTH),--max-length $(MAX_LENGTH)) \
+               $(TRAIN_ARGS)
+EXT_TOOLS   := extension/node_modules/.installed
 
 .PHONY: install serve test test-fast lint data baseline train evaluate export extension \
         default-model bench retrain clean help
@@ -32,7 +41,7 @@ install: $(BIN)/.installed ## create .venv and install everything
 serve: $(BIN)/.installed ## start the daemon on the shipped default model
 	$(BIN)/fakeradar serve --port $(PORT)
 
-test: $(BIN)/.installed ## the whole suite, browser tests included
+test: $(BIN)/.installed $(EXT_TOOLS) ## the whole suite, browser tests included
 	$(BIN)/python -m pytest -q
 
 test-fast: $(BIN)/.installed ## skip the slow and browser suites
@@ -48,15 +57,25 @@ baseline: $(BIN)/.installed ## TF-IDF + logistic regression on $(WORK)/data
 	$(BIN)/fakeradar baseline --data $(WORK)/data
 
 train: data baseline ## data -> baseline -> train -> evaluate -> export
-	$(BIN)/fakeradar train --data $(WORK)/data --base-model $(BASE_MODEL) --out $(MODEL_OUT)
-	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data
+	$(BIN)/fakeradar train --data $(WORK)/data --base-model $(BASE_MODEL) --out $(MODEL_OUT) \
+	    $(TRAIN_FLAGS)
+	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data $(EVAL_ARGS)
 	$(BIN)/fakeradar export --model $(MODEL_OUT)
 
-evaluate: $(BIN)/.installed
-	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data
+evaluate: $(BIN)/.installed ## report on $(MODEL_OUT) (EVAL_ARGS="--extra NAME=CSV")
+	$(BIN)/fakeradar evaluate --model $(MODEL_OUT) --data $(WORK)/data $(EVAL_ARGS)
 
-export: $(BIN)/.installed
+export: $(BIN)/.installed ## ONNX fp32 + int8 of $(MODEL_OUT), parity-checked
 	$(BIN)/fakeradar export --model $(MODEL_OUT)
+
+# The extension: one source tree, built for Chrome and Firefox (stdlib Python only).
+extension: ## build dist/chrome, dist/firefox and their zips
+	python3 extension/build.py --out dist
+
+# web-ext (pinned in extension/package-lock.json) lints the Firefox build in the tests.
+$(EXT_TOOLS): extension/package.json extension/package-lock.json
+	cd extension && npm ci --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(WORK) dist .pytest_cache

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from fakeradar.daemon import api, config, errors, security
+from fakeradar.daemon import api, config, errors, reload, security
 from fakeradar.daemon.fetch import FetchLimits
 from fakeradar.daemon.pipeline import Pipeline, ScoringGate
 from fakeradar.daemon.storage import FeedbackStore, LRUCache
@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                                          feedback=FeedbackStore(app.config["HOME"]),
                                          version=_version())
     app.register_blueprint(api.bp)
+    reload.init_app(app, app.extensions["fakeradar"])   # POST /v1/reload + pointer watch
     return app
 
 

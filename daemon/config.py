@@ -19,7 +19,10 @@ DEFAULT_PORT = 8765
 DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",             # never 0.0.0.0: the daemon reads what the user reads
     "PORT": DEFAULT_PORT,            # the documented fixed port the extension talks to
-    "MODEL_DIR": None,               # None -> default_model_dir()
+    "MODEL_DIR": None,               # None -> the current model of MODELS_DIR (followed live)
+    "MODELS_DIR": None,              # folder of models + `current` pointer; None -> registry's
+    "FOLLOW_CURRENT": False,         # set when MODEL_DIR came from the pointer: reload on change
+    "RELOAD_CHECK_S": 1.0,           # how often (at most) requests stat the pointer file
     "BACKEND": "auto",               # auto | onnx | torch
     "TOKEN": None,                   # optional bearer token; None -> no token required
     "HOME": None,                    # per-user data dir (feedback DB); None -> user_home()
@@ -46,6 +49,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HOST": ("FAKERADAR_HOST", str),
     "PORT": ("FAKERADAR_PORT", int),
     "MODEL_DIR": ("FAKERADAR_MODEL", str),
+    "MODELS_DIR": ("FAKERADAR_MODELS_DIR", str),
     "BACKEND": ("FAKERADAR_BACKEND", str),
     "TOKEN": ("FAKERADAR_TOKEN", lambda v: v or None),
     "HOME": ("FAKERADAR_HOME", str),
@@ -75,7 +79,13 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]
 def resolve(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """DEFAULTS, then the environment, then `overrides`; paths made concrete."""
     settings = {**DEFAULTS, **from_environment(), **(overrides or {})}
-    settings["MODEL_DIR"] = Path(settings["MODEL_DIR"] or default_model_dir())
+    from fakeradar.daemon.registry import current_model_dir, models_root
+
+    settings["MODELS_DIR"] = Path(settings["MODELS_DIR"] or models_root())
+    if settings["MODEL_DIR"] is None:   # no --model: follow the registry's `current` pointer
+        settings["MODEL_DIR"], settings["FOLLOW_CURRENT"] = (
+            current_model_dir(settings["MODELS_DIR"]), True)
+    settings["MODEL_DIR"] = Path(settings["MODEL_DIR"])
     settings["HOME"] = Path(settings["HOME"] or user_home())
     if settings["BACKEND"] not in ("auto", "onnx", "torch"):
         raise ConfigError(f"backend must be auto, onnx or torch, not {settings['BACKEND']!r}")
@@ -92,9 +102,11 @@ def user_home() -> Path:
 
 
 def default_model_dir() -> Path:
-    """models/default of this checkout when run from one, else of the per-user directory."""
-    candidates = [CHECKOUT_ROOT / "models" / "default", user_home() / "models" / "default"]
-    return next((path for path in candidates if path.is_dir()), candidates[0])
+    """The model `models/current` names, else models/default, of this checkout when run
+    from one, else of the per-user directory (registry.models_root)."""
+    from fakeradar.daemon.registry import current_model_dir, models_root
+
+    return current_model_dir(models_root())
 
 
 def daemon_url(host: str, port: int) -> str:

@@ -88,8 +88,12 @@ async function testConnection() {
   status.textContent = 'Connecting\u2026';
   const form = readForm();
   try {
-    const health = await request(MSG.CHECK_DAEMON, { daemonUrl: form.daemonUrl, token: form.token });
-    status.textContent = `Connected: ${health.model?.name ?? 'model'} on ${health.backend ?? '?'} (${health.device ?? '?'}), version ${health.version ?? '?'}.`;
+    const health = await request(MSG.CHECK_DAEMON, {
+      daemonUrl: form.daemonUrl,
+      token: form.token,
+    });
+    const { model, backend, device, version } = health;
+    status.textContent = `Connected: ${model?.name} on ${backend} (${device}), version ${version}.`;
   } catch (error) {
     const explained = explainError(error, {
       daemonUrl: form.daemonUrl,

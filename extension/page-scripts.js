@@ -55,7 +55,8 @@ export function highlightPassage(passage) {
     .filter((line) => line.length >= 20)
     .sort((a, b) => b.length - a.length);
   const candidates = [normalise(passage)];
-  for (const line of lines) candidates.push(line, line.slice(0, 160), line.slice(0, 80), line.slice(0, 40));
+  for (const line of lines)
+    candidates.push(line, line.slice(0, 160), line.slice(0, 80), line.slice(0, 40));
   for (const candidate of candidates) {
     const needle = candidate.trim();
     const at = needle ? flat.indexOf(needle) : -1;

@@ -49,6 +49,10 @@ async function runCheck({ force }) {
   $('loading-text').textContent = selectionId
     ? 'Checking the selected text\u2026'
     : 'Checking this page\u2026';
+  if (!selectionId && targetTabId === null) {
+    await renderError({ kind: 'restricted' }); // no tab to read, e.g. a devtools window
+    return;
+  }
   try {
     current = selectionId
       ? await request(MSG.CHECK_SELECTION, { selectionId, force })
@@ -63,14 +67,16 @@ function renderResult({ result, fromMemory, checkedAt }) {
   const view = describeVerdict(result);
   $('verdict').dataset.verdict = view.verdict;
   $('verdict-label').textContent = view.label;
-  $('verdict-percent').textContent = result.p_fake === null ? '' : `${formatPercent(result.p_fake)} fake-like`;
+  $('verdict-percent').textContent =
+    result.p_fake === null ? '' : `${formatPercent(result.p_fake)} fake-like`;
   $('verdict-explanation').textContent = view.explanation;
   renderMeter(result);
   renderArticle(result.article ?? {});
   renderPassages(result);
   renderList($('warnings'), result.warnings ?? []);
   const when = new Date(checkedAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  $('model').textContent = `${result.model?.name ?? 'unknown model'} \u00b7 ${fromMemory ? `checked at ${when}` : 'just checked'}`;
+  $('model').textContent =
+    `${result.model?.name ?? 'unknown model'} \u00b7 ${fromMemory ? `checked at ${when}` : 'just checked'}`;
   $('result').dataset.source = fromMemory ? 'memory' : 'daemon';
   resetFeedback();
   showState('result');
@@ -85,9 +91,11 @@ function renderMeter(result) {
   $('meter-marker').style.left = `${geometry.marker ?? 0}%`;
   placeTick($('meter-credible'), geometry.bandStart, thresholds?.credible);
   placeTick($('meter-suspect'), geometry.bandEnd, thresholds?.suspect);
+  const [credible, suspect] = [thresholds?.credible, thresholds?.suspect].map(formatPercent);
   $('meter').setAttribute(
     'aria-label',
-    `Probability of fake: ${formatPercent(result.p_fake)}. Credible below ${formatPercent(thresholds?.credible)}, suspect above ${formatPercent(thresholds?.suspect)}; between them the model is uncertain.`,
+    `Probability of fake: ${formatPercent(result.p_fake)}. Credible below ${credible}, ` +
+      `suspect above ${suspect}; between them the model is uncertain.`,
   );
 }
 
@@ -98,7 +106,12 @@ function placeTick(element, percent, value) {
 
 function renderArticle(article) {
   $('article-title').textContent = article.title || '(no title)';
-  const parts = [formatWords(article.words), article.site, article.language, article.extractor && `read by ${article.extractor}`];
+  const parts = [
+    formatWords(article.words),
+    article.site,
+    article.language,
+    article.extractor && `read by ${article.extractor}`,
+  ];
   $('article-meta').textContent = parts.filter(Boolean).join(' \u00b7 ');
 }
 
@@ -120,7 +133,10 @@ function renderPassages(result) {
     text.className = 'passage-text';
     text.textContent = snippet(passage.text);
     button.append(score, text);
-    button.setAttribute('aria-label', `${formatPercent(passage.p_fake)} fake-like: ${snippet(passage.text, 120)}. Show in page.`);
+    button.setAttribute(
+      'aria-label',
+      `${formatPercent(passage.p_fake)} fake-like: ${snippet(passage.text, 120)}. Show in page.`,
+    );
     button.addEventListener('click', () => showPassage(passage.text));
     item.append(button);
     list.append(item);
@@ -155,7 +171,8 @@ function toggleFeedback() {
 
 function resetFeedback() {
   $('wrong').setAttribute('aria-expanded', 'false');
-  $('wrong').hidden = !current?.result?.id;
+  // A label (fake or real) only makes sense for text that was scored.
+  $('wrong').hidden = !current?.result?.id || current.result.verdict === 'not_an_article';
   $('feedback-choices').hidden = true;
   $('feedback-status').textContent = '';
 }

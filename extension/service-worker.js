@@ -83,8 +83,12 @@ async function scoreTab(tabId) {
     throw error;
   }
   const entry = { url: page.url, result, checkedAt: Date.now(), fromMemory: false };
-  await chrome.storage.session.set({ [tabKey(tabId)]: entry });
-  await showBadge(tabId, result);
+  // The tab may have navigated during the check: then the result is not its page's.
+  const tab = await chrome.tabs.get(tabId).catch(() => null);
+  if (tab && (!tab.url || tab.url === page.url)) {
+    await chrome.storage.session.set({ [tabKey(tabId)]: entry });
+    await showBadge(tabId, result);
+  }
   return entry;
 }
 
@@ -120,7 +124,8 @@ async function openSelectionCheck(info, tab) {
   });
   const params = new URLSearchParams({ selection: selectionId });
   if (tab?.id >= 0) params.set('tab', String(tab.id));
-  await chrome.windows.create({ url: `popup.html?${params}`, ...SELECTION_WINDOW });
+  const url = chrome.runtime.getURL(`popup.html?${params}`);
+  await chrome.windows.create({ url, ...SELECTION_WINDOW });
 }
 
 /** Sends the user's correction; selected text goes along in case the daemon forgot it. */
@@ -128,7 +133,9 @@ async function submitFeedback({ id, label, url, selectionId }) {
   const feedback = { id, label };
   if (url) feedback.url = url;
   if (selectionId) {
-    const stored = (await chrome.storage.session.get(selectionKey(selectionId)))[selectionKey(selectionId)];
+    const stored = (await chrome.storage.session.get(selectionKey(selectionId)))[
+      selectionKey(selectionId)
+    ];
     if (stored) Object.assign(feedback, { text: stored.text, title: stored.title });
   }
   return sendFeedback(await loadSettings(), feedback);

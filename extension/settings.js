@@ -40,6 +40,8 @@ export function normalizeDaemonUrl(raw) {
   if (url.username || url.password || url.search || url.hash || url.pathname !== '/') {
     throw new Error('Give only the scheme, host and port, e.g. http://127.0.0.1:8765.');
   }
+  // A content security policy cannot name an IPv6 address; localhost reaches ::1.
+  if (url.hostname === '[::1]') url.hostname = 'localhost';
   return url.origin;
 }
 

@@ -63,7 +63,9 @@ export function formatWords(count) {
 
 /** Shortens a passage for display at a word boundary, with an ellipsis. */
 export function snippet(text, maxChars = 220) {
-  const clean = String(text ?? '').replace(/\s+/g, ' ').trim();
+  const clean = String(text ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (clean.length <= maxChars) return clean;
   const cut = clean.slice(0, maxChars);
   const lastSpace = cut.lastIndexOf(' ');
@@ -95,7 +97,7 @@ export function explainError(error, context = {}) {
     case 'unreachable':
       return {
         title: 'The fakeradar daemon is not running',
-        detail: `Nothing answered at ${daemonUrl}. Start it in a terminal, in the project folder (first command) or wherever fakeradar is installed (second), then check again. If it runs on another port, set its address in Options.`,
+        detail: `Nothing answered at ${daemonUrl}. Start it in a terminal with one of these commands (the first from the fakeradar folder), then check again. If it listens on another port, set its address in Options.`,
         commands: ['make serve', 'fakeradar serve'],
         action: 'retry',
       };
@@ -109,7 +111,8 @@ export function explainError(error, context = {}) {
     case 'restricted':
       return {
         title: 'fakeradar cannot read this page',
-        detail: 'Browser pages, the extension store, PDF viewers and local files are off limits to extensions. Open the article in a normal web page and check again.',
+        detail:
+          'Browser pages, the extension store, PDF viewers and local files are off limits to extensions. Open the article in a normal web page and check again.',
         commands: [],
         action: null,
       };
@@ -137,7 +140,9 @@ function explainHttpError(error, context) {
     403: {
       title: 'The daemon refused this browser',
       detail: `It accepts extension origins unless told otherwise. Restart it allowing this extension, and check that Options points at ${context.daemonUrl}.${said}`,
-      commands: [`FAKERADAR_ALLOWED_ORIGINS=${context.extensionOrigin ?? '<extension origin>'} fakeradar serve`],
+      commands: [
+        `FAKERADAR_ALLOWED_ORIGINS=${context.extensionOrigin ?? '<extension origin>'} fakeradar serve`,
+      ],
       action: 'options',
     },
     413: {

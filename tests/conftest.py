@@ -103,19 +103,23 @@ def live_server():
     """Serve apps with the real waitress server in threads: `base_url = live_server(app)`."""
     import threading
 
-    from waitress import create_server
+    from waitress import create_server, wasyncore
 
-    servers = []
+    running = []
 
     def start(app, **options) -> str:
         server = create_server(app, host="127.0.0.1", port=0, **{"threads": 8, **options})
-        threading.Thread(target=server.run, daemon=True).start()
-        servers.append(server)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
         return f"http://127.0.0.1:{server.effective_port}"
 
     yield start
-    for server in servers:
-        server.close()
+    for server, thread in running:
+        # close the sockets from inside the server's own loop, which then ends
+        server.trigger.pull_trigger(lambda s=server: wasyncore.close_all(s._map))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
 
 
 @pytest.fixture
@@ -147,7 +151,8 @@ def page_server():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     port = server.server_address[1]
     yield SimpleNamespace(base=f"http://127.0.0.1:{port}", port=port, routes=routes, seen=seen)
     server.shutdown()

@@ -154,8 +154,8 @@ def test_mixed_sources_and_title_only_rows(shared_data, tmp_path) -> None:
 def _fail(args: list[str]) -> str:
     result = CliRunner().invoke(main, args)
     assert result.exit_code != 0
-    assert "Traceback" not in result.output and result.exception is None or \
-        isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a ClickException, not a crash
     message = result.output.strip().splitlines()[-1]
     assert message.startswith("Error:")
     return message
@@ -165,10 +165,8 @@ def test_bad_inputs_give_one_line_errors(tmp_path) -> None:
     out = str(tmp_path / "out")
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("headline,content,y\nA,b,1\n")
-    assert "missing column(s) title, text" in _fail(["data", "--csv", f"path={wrong},label=y,fake=1",
-                                              "--out", out])
-    assert "the file has headline, content, y" in _fail(
-        ["data", "--csv", f"path={wrong},label=y,fake=1", "--out", out])
+    message = _fail(["data", "--csv", f"path={wrong},label=y,fake=1", "--out", out])
+    assert "missing column(s) title, text; the file has headline, content, y" in message
     assert "no such file" in _fail(["data", "--preset", f"fa-kes={tmp_path}/none.csv",
                                     "--out", out])
     assert "Fake.csv" in _fail(["data", "--isot", str(tmp_path), "--out", out])
@@ -182,7 +180,7 @@ def test_bad_inputs_give_one_line_errors(tmp_path) -> None:
 def test_unreadable_binary_empty_and_one_class_csvs(tmp_path) -> None:
     out = str(tmp_path / "out")
     cases = {
-        "broken.csv": (b'title,text,label\n"A,"unterminated,1\n', "not a readable CSV"),
+        "broken.csv": (b"title,text,label\nA,b,fake\nA,b,c,d,e\n", "not a readable CSV"),
         "binary.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
         "empty.csv": (b"", "empty"),
         "one.csv": (b"title,text,label\nA,some body text,fake\nB,other body,fake\n", "only fake"),
@@ -199,13 +197,14 @@ def test_out_dir_that_is_a_file_is_refused(tmp_path) -> None:
     assert "is a file" in _fail(["data", "--isot", str(isot), "--out", str(tmp_path / "taken")])
 
 
-def test_cp1252_csv_is_read_with_a_warning(tmp_path) -> None:
+def test_cp1252_csv_is_read_with_a_warning(tmp_path, caplog) -> None:
     body = " ".join(["caf\u00e9 na\u00efve \u2019quoted\u2019 words"] * 6)
     rows = [f"Title {i},{body} {i},{i % 2}" for i in range(20)]
     (tmp_path / "legacy.csv").write_bytes(("title,text,label\n" + "\n".join(rows)).encode("cp1252"))
     result = CliRunner().invoke(main, ["data", "--csv", f"path={tmp_path / 'legacy.csv'},"
                                        "label=label,fake=0", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert "not valid UTF-8" in caplog.text and "cp1252" in caplog.text
     train = pd.read_csv(tmp_path / "out" / "train.csv")
     assert train["text"].str.contains("caf\u00e9 na\u00efve 'quoted'").all()
 
@@ -217,3 +216,18 @@ def test_rows_with_empty_titles_keep_their_body(tmp_path) -> None:
     report = prepare_data(None, [parse_csv_spec(f"path={tmp_path / 'untitled.csv'},label=label,"
                                                 "fake=0")], tmp_path / "out")
     assert report["kept"]["rows"] == 20
+
+
+def test_notebook_splits_combine_with_numbered_sources(tmp_path) -> None:
+    body = " ".join(["plain notebook words"] * 8)
+    for name in ("train", "test"):
+        rows = [f"T{name}{i},{body} {name} {i},{i % 2}" for i in range(10)]
+        (tmp_path / f"{name}.csv").write_text("title,enhanced_cleaned_text,label\n"
+                                              + "\n".join(rows) + "\n")
+    result = CliRunner().invoke(main, ["data", "--notebook-csv", str(tmp_path / "train.csv"),
+                                       "--notebook-csv", str(tmp_path / "test.csv"),
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "data_report.json").read_text())
+    assert report["kept"]["by_source"] == {"notebook": {"fake": 5, "real": 5},
+                                           "notebook_1": {"fake": 5, "real": 5}}

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import gzip
 import html
+import itertools
+import json
 import socket
 import sqlite3
 import subprocess
@@ -229,6 +231,49 @@ def browser(chromium, extension_dir, daemon, tmp_path):
             context.close()
 
 
+class ToolbarPopup:
+    """The real action popup, driven over CDP: Playwright does not expose it as a Page."""
+
+    def __init__(self, browser: ExtensionBrowser, page):
+        self.cdp = browser.context.new_cdp_session(page)
+        self.page = page
+        self.replies: dict[int, dict] = {}
+        self.cdp.on("Target.receivedMessageFromTarget", self._receive)
+        browser.worker.evaluate("() => chrome.action.openPopup()")
+        target = self._wait(lambda: next(
+            (t for t in self.cdp.send("Target.getTargets")["targetInfos"]
+             if t["url"].startswith(browser.origin) and "/popup.html" in t["url"]), None))
+        attached = self.cdp.send("Target.attachToTarget",
+                                 {"targetId": target["targetId"], "flatten": False})
+        self.session = attached["sessionId"]
+        self.call_ids = itertools.count(1)
+
+    def _receive(self, event: dict) -> None:
+        message = json.loads(event["message"])
+        if "id" in message:
+            self.replies[message["id"]] = message
+
+    def _wait(self, probe, timeout: float = TIMEOUT_MS / 1000):
+        deadline = time.monotonic() + timeout
+        while (value := probe()) is None and time.monotonic() < deadline:
+            self.page.wait_for_timeout(100)
+        return value
+
+    def evaluate(self, expression: str):
+        """Runtime.evaluate in the popup; returns the value."""
+        call_id = next(self.call_ids)
+        message = {"id": call_id, "method": "Runtime.evaluate",
+                   "params": {"expression": expression, "returnByValue": True}}
+        self.cdp.send("Target.sendMessageToTarget",
+                      {"sessionId": self.session, "message": json.dumps(message)})
+        reply = self._wait(lambda: self.replies.get(call_id), timeout=10)
+        return reply["result"]["result"].get("value")
+
+    def wait_for_text(self, selector: str) -> str | None:
+        return self._wait(lambda: self.evaluate(
+            f"document.querySelector({json.dumps(selector)})?.textContent || null"))
+
+
 def wait_for_outcome(popup) -> None:
     """Waits until the popup shows a result or an error (not the loading state)."""
     popup.locator("#result:not([hidden]), #error:not([hidden])").wait_for(timeout=TIMEOUT_MS)
@@ -280,6 +325,15 @@ def test_popup_shows_verdict_passages_and_sets_the_badge(browser, site):
     assert text_of(again, "#article-title") == NEWS_TITLE
 
 
+def test_toolbar_popup_checks_the_active_tab(browser, site):
+    page, tab_id = browser.open_tab(f"{site}/sensational.html")
+    popup = ToolbarPopup(browser, page)
+    assert popup.wait_for_text("#result:not([hidden]) #verdict-label") == "Looks suspect"
+    assert popup.evaluate("document.getElementById('article-title').textContent") == \
+        "Shocking bombshell exposes rigged hoax"
+    assert browser.wait_for_badge(tab_id, "!") == "!"
+
+
 def test_badge_follows_navigation_and_verdicts(browser, site):
     page, tab_id = browser.open_tab(f"{site}/sensational.html")
     popup = browser.open_popup(tab_id)
@@ -294,6 +348,18 @@ def test_badge_follows_navigation_and_verdicts(browser, site):
     assert popup.locator("#result").get_attribute("data-source") == "daemon"
     text, colour = browser.badge(tab_id)
     assert (text, dominant_channel(colour)) == ("ok", "green")
+
+
+def test_auto_check_scores_allowed_sites_when_they_load(browser, site):
+    # 127.0.0.1 is a required host permission (the daemon's), so no prompt is needed here.
+    browser.set_settings(autoCheck=True, allowSites=["127.0.0.1"], denySites=[])
+    _, tab_id = browser.open_tab(f"{site}/sensational.html")
+    assert browser.wait_for_badge(tab_id, "!") == "!"
+
+    browser.set_settings(denySites=["127.0.0.1"])  # the deny list wins
+    page, tab_id = browser.open_tab(f"{site}/wire.html")
+    page.wait_for_timeout(1500)
+    assert browser.badge(tab_id)[0] == ""
 
 
 def test_selected_text_is_checked_in_a_result_window(browser, site):
@@ -347,6 +413,8 @@ def test_popup_explains_failures(browser, site, daemon):
     assert "not running" in text_of(popup, "#error-title")
     commands = popup.locator("#error-commands code").all_inner_texts()
     assert commands == ["make serve", "fakeradar serve"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    popup.screenshot(path=str(ARTIFACTS / "popup-daemon-down.png"), full_page=True)
     assert popup.get_by_role("button", name="Check again").first.is_visible()
 
     browser.set_settings(daemonUrl=daemon.url, token="")
@@ -358,6 +426,7 @@ def test_popup_explains_failures(browser, site, daemon):
     _, empty_tab = browser.open_tab(f"{site}/empty.html")
     popup = browser.open_popup(empty_tab)
     assert text_of(popup, "#verdict-label") == "Not an article"
+    assert popup.get_by_role("button", name="Wrong verdict?").is_hidden()
     assert browser.wait_for_badge(empty_tab, "\u2013") == "\u2013"
 
 

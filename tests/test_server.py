@@ -162,3 +162,13 @@ def test_a_bad_model_dir_stops_the_start_with_one_clear_line(tmp_path, tiny_mode
     assert len(error_lines) == 1 and "fakeradar" in error_lines[0]
     if damage != "corrupt-onnx":
         assert "make train" in error_lines[0]
+
+
+def test_serving_with_onnx_never_imports_torch(tiny_model_dir):
+    probe = ("import sys; from fakeradar.daemon.app import create_app; "
+             f"app = create_app({{'MODEL_DIR': {str(tiny_model_dir)!r}}}); "
+             "app.test_client().post('/v1/score', json={'text': 'Officials met on Tuesday.'}); "
+             "print('torch' in sys.modules, 'transformers' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.split() == ["False", "False"], result.stderr

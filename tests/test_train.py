@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from fakeradar.daemon.cli import main
 from fakeradar.training.config import DerivedNumbers, TrainConfig
-from fakeradar.training.modeldir import TORCH_WEIGHTS, TOKENIZER_FILES, check_model_dir
+from fakeradar.training.modeldir import TOKENIZER_FILES, TORCH_WEIGHTS, check_model_dir
 from fakeradar.training.train import TRAINING_LOG
 
 FAST = ["--base-model", "tiny", "--max-length", "64", "--train-batch-size", "8"]
@@ -35,10 +35,11 @@ def test_training_learns_and_writes_a_model_dir(trained_tiny_dir, synthetic_data
     history = json.loads((trained_tiny_dir / TRAINING_LOG).read_text())
     losses = [e["loss"] for e in history if "loss" in e]
     evals = [e for e in history if "eval_loss" in e]
-    assert losses[0] > 0.6 and evals[-1]["eval_loss"] < 0.3 * evals[0]["eval_loss"]
+    assert losses[0] > 0.6 and min(losses) < 0.1
+    assert min(e["eval_loss"] for e in evals) < 0.3 * evals[0]["eval_loss"]
     assert info.training["best_val_f1"] > 0.9
     assert info.training["sizes"] == {"train": 96, "val": 32}
-    assert info.training["recipe"]["learning_rate"] == 3e-3
+    assert info.training["recipe"]["learning_rate"] == 5e-3
     assert info.training["data_dir"] == str(synthetic_data_dir.resolve())
     assert info.training["seconds"] > 0 and info.training["device"] == "cpu"
     assert info.chunking.max_length == 64 and info.temperature == 1.0
@@ -125,3 +126,27 @@ def test_tiny_alias_tokenizer_knows_english():
     ids = tokenizer("Officials reported the quarterly budget on Tuesday.")["input_ids"]
     assert tokenizer.unk_token_id not in ids and len(ids) == 10
     assert model.config.id2label == {0: "fake", 1: "real"} and name == "tiny"
+
+
+@pytest.mark.slow
+def test_minilm_on_isot_sample_end_to_end(shared_data, tmp_path):
+    """data -> train (packaged MiniLM, a few dozen steps) -> evaluate -> export, all offline."""
+    data, model = tmp_path / "data", tmp_path / "minilm"
+    result = run_cli("data", "--isot", str(shared_data / "isot_sample"), "--out", str(data))
+    assert result.exit_code == 0, result.output
+    result = run_cli("train", "--data", str(data), "--out", str(model), "--base-model", "minilm",
+                     "--max-length", "128", "--max-steps", "30", "--learning-rate", "1e-4",
+                     "--limit", "480")
+    assert result.exit_code == 0, result.output
+    history = json.loads((model / TRAINING_LOG).read_text())
+    losses = [e["loss"] for e in history if "loss" in e]
+    assert losses[-1] < losses[0] - 0.2
+    result = run_cli("evaluate", "--model", str(model), "--data", str(data), "--limit", "120")
+    assert result.exit_code == 0, result.output
+    result = run_cli("export", "--model", str(model), "--parity-docs", "16", "--test-limit", "60")
+    assert result.exit_code == 0, result.output
+    info = check_model_dir(model, need=("model.onnx", "model.int8.onnx", TORCH_WEIGHTS))
+    assert info.base_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert info.metrics["test"]["accuracy"] > 0.8
+    assert info.export["max_abs_p_diff_fp32_vs_torch"] <= 1e-4
+    assert info.export["fused_attention_nodes"] > 0   # MiniLM is a BERT: attention fuses

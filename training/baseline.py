@@ -74,6 +74,11 @@ def evaluate(model, frame: pd.DataFrame) -> dict:
     }
 
 
+def _summary(model, frame: pd.DataFrame) -> dict:
+    """The headline figures without the per-class report."""
+    return {key: value for key, value in evaluate(model, frame).items() if key != "report"}
+
+
 def run_baseline(data_dir: Path, seed: int = 42) -> dict:
     """Fit on train, report on val and test, save metrics.json and model.joblib."""
     import joblib
@@ -90,8 +95,9 @@ def run_baseline(data_dir: Path, seed: int = 42) -> dict:
     metrics = {"model": MODEL_NAME, **evaluate(model, test),
                "train_seconds": round(train_seconds, 2), "test_size": len(test),
                "train_size": len(train),
-               "val": {k: v for k, v in evaluate(model, val).items() if k != "report"}
-               if len(val) else None}
+               "val": _summary(model, val) if len(val) else None,
+               "test_by_source": {str(source): {**_summary(model, rows), "rows": len(rows)}
+                                  for source, rows in test.groupby("source")}}
     out = Path(data_dir) / "baseline"
     out.mkdir(exist_ok=True)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -110,4 +116,8 @@ def metrics_text(metrics: dict) -> str:
         row = metrics["report"][name]
         lines.append(f"  {name:>4}: precision {row['precision']:.4f}  recall {row['recall']:.4f}"
                      f"  F1 {row['f1-score']:.4f}  support {int(row['support'])}")
+    if len(metrics.get("test_by_source", {})) > 1:
+        lines.append("  by source: " + ", ".join(
+            f"{source} {row['accuracy']:.3f} ({row['rows']})"
+            for source, row in metrics["test_by_source"].items()))
     return "\n".join(lines)

@@ -191,6 +191,12 @@ def _isot_audit(raw: pd.DataFrame, kept: pd.DataFrame, options: PrepareOptions) 
                          options.seed)
 
 
+def _counts_text(value: int | dict) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{name} {count}" for name, count in value.items()) or "0"
+    return str(value)
+
+
 def report_markdown(report: dict) -> str:
     """The data report for people: sources, what was dropped and why, the splits, the audit."""
     from .audit import audit_markdown
@@ -205,7 +211,7 @@ def report_markdown(report: dict) -> str:
         lines.append(f"| {name} | {stats['path']} | {stats['rows_read']} | "
                      f"{stats['unlabelled']} | {counts['fake']} | {counts['real']} |")
     lines += ["", "## Dropped", ""]
-    lines += [f"- {key.replace('_', ' ')}: {value or 0}" for key, value in
+    lines += [f"- {key.replace('_', ' ')}: {_counts_text(value)}" for key, value in
               {**report["dropped_short"], **report["duplicates"]}.items()]
     lines += ["", "## Splits", "", "| split | rows | fake | real | fake share |",
               "| --- | ---: | ---: | ---: | ---: |"]

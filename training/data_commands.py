@@ -44,8 +44,7 @@ def _preset_source(spec: str):
               help="The original notebook's split CSV (title, enhanced_cleaned_text, label). "
                    "Repeatable.")
 @click.option("--csv", "csv_specs", multiple=True, metavar="SPEC",
-              help="Any labelled CSV: path=FILE,title=COL,text=COL,label=COL,fake=V[|V]"
-                   "[,real=V[|V]][,name=SOURCE][,preset=NAME]. Repeatable.")
+              help="Any labelled CSV, described by a SPEC (below). Repeatable.")
 @click.option("--preset", "presets", multiple=True, metavar="NAME=PATH",
               help=f"A known dataset by name: {', '.join(sorted(PRESETS))}. Repeatable.")
 @click.option("--out", required=True, type=_DIR, help="Folder for the splits and the report.")
@@ -68,6 +67,13 @@ def data(isot_dir, notebook_csv, csv_specs, presets, out, split_text, seed, min_
     split (copies labelled both ways are dropped), and the split is stratified by
     label and source. OUT/data_report.md says what happened, with a leakage audit
     of the ISOT rows. Labels: 0 = fake, 1 = real.
+
+    \b
+    SPEC of --csv, comma-separated KEY=VALUE pairs:
+      path=FILE  label=COLUMN  fake=VALUE[|VALUE]   (required)
+      title=COLUMN (default title; empty: none)  text=COLUMN (default text)
+      real=VALUE[|VALUE] (default: any other non-empty label)
+      name=SOURCE (default: file name)  preset=NAME (start from a preset)
 
     \b
     Examples:

@@ -189,13 +189,13 @@ def _cross_dataset(scorer: _Scorer, extras: dict[str, Path], temperature: float)
 
 
 def evaluate_model(model_dir: Path, data_dir: Path, extras: dict[str, Path],
-                   batch_size: int = 32) -> str:
+                   batch_size: int = 32, limit: int | None = None) -> str:
     """Write MODEL/report/ and the manifest's metrics + temperature; returns a summary line."""
     from fakeradar.training.modelcard import write_model_card
 
     model_dir = Path(model_dir)
     scorer = _Scorer(model_dir, batch_size)
-    val, test = read_split(data_dir, "val"), read_split(data_dir, "test")
+    val, test = read_split(data_dir, "val", limit), read_split(data_dir, "test", limit)
     val_margins = scorer.margins(val, "scoring validation")
     temperature = fit_temperature(val_margins, val["label"].to_numpy())
     test_margins = scorer.margins(test, "scoring test")

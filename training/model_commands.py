@@ -87,12 +87,21 @@ _MODEL = click.option("--model", "model_dir", required=True,
 @click.option("--extra", "extras", multiple=True, metavar="NAME=CSV",
               help="cross-dataset set in the data-folder format (repeatable)")
 @click.option("--batch-size", default=32, show_default=True, help="windows per forward pass")
-def evaluate(model_dir: Path, data_dir: Path, extras: tuple[str, ...], batch_size: int) -> None:
-    """Write MODEL/report/: metrics, confusion matrix, curves, errors, calibration, comparison."""
+@click.option("--limit", default=0, show_default=True,
+              help="score at most this many val/test documents (0: all); quick looks only")
+def evaluate(model_dir: Path, data_dir: Path, extras: tuple[str, ...], batch_size: int,
+             limit: int) -> None:
+    """Write MODEL/report/: metrics, confusion matrix, curves, errors, calibration, comparison.
+
+    \b
+    Example:  fakeradar evaluate --model models/mine --data runs/data \\
+                  --extra fakenewsnet=runs/fnn/test.csv
+    """
     from fakeradar.training.evaluate import evaluate_model, parse_extras
 
     with _clear_errors():
-        summary = evaluate_model(model_dir, data_dir, parse_extras(extras), batch_size)
+        summary = evaluate_model(model_dir, data_dir, parse_extras(extras), batch_size,
+                                 limit or None)
     click.echo(summary)
 
 

@@ -36,12 +36,13 @@ from fakeradar.training.modeldir import (
 
 LOGGER = logging.getLogger(__name__)
 
-# Passages: paragraphs merged until at least MIN tokens, split beyond MAX; the cost of
-# scoring them is one batch of at most MAX_PASSAGES x (MAX + 2) tokens, about
-# 2-3 windows' worth for a long article (figures in the daemon README section).
+# Passages: paragraphs merged until at least MIN tokens, split beyond MAX, scored in one
+# extra batch. Inference cost grows with the tokens scored, so passages cover at most
+# PASSAGE_TOKEN_BUDGET tokens (two 512-token windows), spread evenly over a longer
+# article; README "Extraction and speed, measured" has the latency this adds.
 MIN_PASSAGE_TOKENS = 40
 MAX_PASSAGE_TOKENS = 120
-MAX_PASSAGES = 16
+PASSAGE_TOKEN_BUDGET = 1024
 TOP_PASSAGES = 5
 WARMUP_TEXT = ("Officials said on Tuesday that the committee reached an agreement on the budget. "
                "The statement was reported by several newspapers.")
@@ -82,6 +83,7 @@ class Scorer(ABC):
     """A loaded model: a backend's `run` plus the shared windowing and passages."""
 
     backend: str = ""
+    passage_token_budget: int = PASSAGE_TOKEN_BUDGET   # 0 turns passages off (latency bench)
 
     def __init__(self, model_dir: Path, info: ModelInfo, device: str) -> None:
         from fakeradar.training.predict import load_backend_tokenizer
@@ -132,13 +134,11 @@ class Scorer(ABC):
         offsets = encoding.offsets
         scored_end = max((w.char_end for w in doc.windows), default=0)
         cls_id, sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
-        windows = []
-        for first, last in passage_spans(text, offsets):
-            if offsets[first][0] >= scored_end or len(windows) == MAX_PASSAGES:
-                break
-            windows.append(Window([cls_id, *encoding.ids[first:last], sep_id],
-                                  offsets[first][0], offsets[last - 1][1], last - first))
-        return windows
+        spans = [(first, last) for first, last in passage_spans(text, offsets)
+                 if offsets[first][0] < scored_end]
+        return [Window([cls_id, *encoding.ids[first:last], sep_id], offsets[first][0],
+                       offsets[last - 1][1], last - first)
+                for first, last in within_budget(spans, self.passage_token_budget)]
 
     def post(self, text: str, doc: DocumentScore, passages: list[Window],
              logits: np.ndarray) -> ScoreResult:
@@ -169,6 +169,18 @@ def passage_spans(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, 
         else:
             spans.append((start, len(offsets)))
     return spans
+
+
+def within_budget(spans: list[tuple[int, int]], budget: int) -> list[tuple[int, int]]:
+    """Spans evenly spread over the text whose tokens add up to about `budget` at most."""
+    total = sum(last - first for first, last in spans)
+    if total <= budget:
+        return spans
+    keep = int(budget / (total / len(spans)))
+    if keep == 0:
+        return []
+    picks = np.unique(np.linspace(0, len(spans) - 1, keep).round().astype(int))
+    return [spans[i] for i in picks]
 
 
 def load_scorer(model_dir: str | Path, backend: str = "auto") -> Scorer:

@@ -34,7 +34,10 @@ describe('describeVerdict', () => {
 
   it('keeps badge colours dark enough for white badge text (contrast >= 4.5)', () => {
     for (const { badgeColor } of Object.values(VERDICTS)) {
-      assert.ok(contrastWithWhite(badgeColor) >= 4.5, `${badgeColor}: ${contrastWithWhite(badgeColor)}`);
+      assert.ok(
+        contrastWithWhite(badgeColor) >= 4.5,
+        `${badgeColor}: ${contrastWithWhite(badgeColor)}`,
+      );
     }
   });
 });
@@ -74,7 +77,11 @@ describe('barGeometry', () => {
   });
 
   it('clamps out-of-range values and survives missing data', () => {
-    assert.deepEqual(barGeometry(1.5, { credible: -1, suspect: 2 }), { marker: 100, bandStart: 0, bandEnd: 100 });
+    assert.deepEqual(barGeometry(1.5, { credible: -1, suspect: 2 }), {
+      marker: 100,
+      bandStart: 0,
+      bandEnd: 100,
+    });
     assert.equal(barGeometry(null, { credible: 0.3, suspect: 0.7 }).marker, null);
     const swapped = barGeometry(0.5, { credible: 0.8, suspect: 0.2 });
     assert.ok(swapped.bandEnd >= swapped.bandStart);
@@ -82,7 +89,11 @@ describe('barGeometry', () => {
 });
 
 describe('explainError', () => {
-  const context = { daemonUrl: 'http://127.0.0.1:8765', extensionOrigin: 'chrome-extension://abc', timeoutSeconds: 60 };
+  const context = {
+    daemonUrl: 'http://127.0.0.1:8765',
+    extensionOrigin: 'chrome-extension://abc',
+    timeoutSeconds: 60,
+  };
 
   it('tells the user how to start a daemon that is not running', () => {
     const explained = explainError({ kind: 'unreachable' }, context);
@@ -93,8 +104,13 @@ describe('explainError', () => {
   });
 
   it('shows the origin to allow on 403 and sends the user to Options on 401', () => {
-    const forbidden = explainError({ kind: 'http', status: 403, message: 'origin not allowed' }, context);
-    assert.deepEqual(forbidden.commands, ['FAKERADAR_ALLOWED_ORIGINS=chrome-extension://abc fakeradar serve']);
+    const forbidden = explainError(
+      { kind: 'http', status: 403, message: 'origin not allowed' },
+      context,
+    );
+    assert.deepEqual(forbidden.commands, [
+      'FAKERADAR_ALLOWED_ORIGINS=chrome-extension://abc fakeradar serve',
+    ]);
     assert.match(forbidden.detail, /origin not allowed/);
     const unauthorised = explainError({ kind: 'http', status: 401 }, context);
     assert.match(unauthorised.detail, /token/i);
@@ -105,7 +121,10 @@ describe('explainError', () => {
     assert.match(explainError({ kind: 'timeout' }, context).detail, /60 seconds/);
     assert.match(explainError({ kind: 'http', status: 422 }, context).title, /not an article/);
     assert.match(explainError({ kind: 'restricted' }, context).title, /cannot read/);
-    assert.match(explainError({ kind: 'http', status: 418, message: 'teapot' }, context).title, /HTTP 418/);
+    assert.match(
+      explainError({ kind: 'http', status: 418, message: 'teapot' }, context).title,
+      /HTTP 418/,
+    );
     assert.match(explainError({ kind: 'internal', message: 'boom' }, context).detail, /boom/);
     assert.match(explainError(undefined).title, /failed/);
   });
