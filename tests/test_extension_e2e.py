@@ -14,6 +14,7 @@ import gzip
 import html
 import itertools
 import json
+import os
 import socket
 import sqlite3
 import subprocess
@@ -21,6 +22,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -102,11 +104,11 @@ class Daemon:
 
 
 @pytest.fixture(scope="module")
-def daemon(tiny_model_dir, tmp_path_factory) -> Daemon:
+def daemon(tiny_model_dir, tmp_path_factory) -> Iterator[Daemon]:
     """`fakeradar serve` on the tiny model, with a token, in its own data folder."""
     home = tmp_path_factory.mktemp("daemon-home")
     port = free_port()
-    env = {"FAKERADAR_HOME": str(home), "FAKERADAR_TOKEN": TOKEN, "PATH": "/usr/bin:/bin"}
+    env = {**os.environ, "FAKERADAR_HOME": str(home), "FAKERADAR_TOKEN": TOKEN}
     log = open(home / "daemon.log", "w")  # noqa: SIM115 (closed at teardown)
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("fakeradar")), "serve", "--model", str(tiny_model_dir),
@@ -137,7 +139,7 @@ def wait_for_health(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(shared_data, tmp_path_factory) -> str:
+def site(shared_data, tmp_path_factory) -> Iterator[str]:
     """A local web server: the BBC page, articles in the tiny model's two styles, a form."""
     root = tmp_path_factory.mktemp("site")
     page = shared_data / "extraction_benchmark" / "html"

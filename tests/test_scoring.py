@@ -115,3 +115,19 @@ def test_passages_stay_within_the_token_budget():
     picked = within_budget(spans, 1000)
     assert len(picked) == 10 and picked[0] == spans[0] and picked[-1] == spans[-1]
     assert within_budget(spans, 0) == []
+
+
+def test_the_fused_gpu_batch_gives_the_same_scores(tiny_model_dir, tiny_scorer):
+    """On CUDA passages ride in the windows' batch; the numbers must not change."""
+    fused = load_scorer(tiny_model_dir, "onnx")
+    fused.device = "cuda"          # takes the GPU code path on onnxruntime's CPU provider
+    calls = []
+    run = fused.run
+    fused.run = lambda ids, mask: calls.append(len(ids)) or run(ids, mask)
+    text = model_input("Mixed", "\n".join([FAKE_STYLE * 3, REAL_STYLE * 3, FAKE_STYLE]))
+    got, want = fused.score(text), tiny_scorer.score(text)
+    assert len(calls) == 1 and got.windows > 1
+    assert got.p_fake == pytest.approx(want.p_fake, abs=1e-5)
+    assert [(p.start, p.end) for p in got.passages] == [(p.start, p.end) for p in want.passages]
+    assert [p.p_fake for p in got.passages] == pytest.approx([p.p_fake for p in want.passages],
+                                                             abs=1e-5)

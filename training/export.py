@@ -28,22 +28,19 @@ class ParityError(Exception):
     """The exported model does not reproduce the torch model."""
 
 
-class _LogitsOnly:
-    """Builds a torch module returning only logits, with input names the daemon uses."""
+def _logits_only(model):
+    """A torch module returning only logits, with the input names the daemon feeds."""
+    import torch
 
-    @staticmethod
-    def wrap(model):
-        import torch
+    class LogitsOnly(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
 
-        class Wrapper(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = model
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
 
-            def forward(self, input_ids, attention_mask):
-                return self.model(input_ids=input_ids, attention_mask=attention_mask).logits
-
-        return Wrapper().eval()
+    return LogitsOnly().eval()
 
 
 def export_onnx(model, path: Path, opset: int = 17) -> Path:
@@ -51,13 +48,13 @@ def export_onnx(model, path: Path, opset: int = 17) -> Path:
     import torch
 
     model.eval()
-    model.config._attn_implementation = "eager"   # lets onnxruntime fuse BERT attention
+    model.set_attn_implementation("eager")   # lets onnxruntime fuse BERT attention
     dummy = torch.ones((2, 16), dtype=torch.long)
     axes = {"input_ids": {0: "batch", 1: "sequence"},
             "attention_mask": {0: "batch", 1: "sequence"}, "logits": {0: "batch"}}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")   # TorchScript tracer chatter, not actionable
-        torch.onnx.export(_LogitsOnly.wrap(model), (dummy, dummy), str(path), dynamo=False,
+        torch.onnx.export(_logits_only(model), (dummy, dummy), str(path), dynamo=False,
                           input_names=["input_ids", "attention_mask"], output_names=["logits"],
                           dynamic_axes=axes, opset_version=opset)
     model.eval()   # an export through a wrapper can leave dropout on

@@ -110,7 +110,8 @@ def read_info(model_dir: str | Path) -> ModelInfo:
         raise ModelDirError(f"model directory {path} does not exist; {BUILD_HINT}")
     manifest = path / MANIFEST
     if not manifest.is_file():
-        raise ModelDirError(f"{path} has no {MANIFEST}, so it is not a fakeradar model; {BUILD_HINT}")
+        raise ModelDirError(
+            f"{path} has no {MANIFEST}, so it is not a fakeradar model; {BUILD_HINT}")
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 
 FEEDBACK_LABELS = {"fake": 0, "real": 1}
 REPORT = "retrain_report"
-PROMOTION_RULE = ("promote when the candidate's weighted F1 on the test split is at least the "
-                  "current model's minus the tolerance, AND its accuracy on the feedback set is "
-                  "at least the current model's")
+PROMOTION_RULE = ("promote when the candidate passed the export parity check, its weighted F1 "
+                  "on the test split is at least the current model's minus the tolerance, and "
+                  "its accuracy on the feedback set is at least the current model's")
 
 
 class RetrainError(Exception):
@@ -171,13 +171,30 @@ def compare_models(current: Path | None, candidate: Path, data_dir: Path,
     return results
 
 
-def decide(comparison: dict, f1_tolerance: float) -> Decision:
-    """PROMOTION_RULE, with the figures that decided it."""
+def _export(candidate: Path) -> str | None:
+    """Export to ONNX; on a failed parity check remove the ONNX files and say why."""
+    from fakeradar.training.export import ParityError, export_model_dir
+    from fakeradar.training.modeldir import ONNX_FP32, ONNX_INT8
+
+    try:
+        export_model_dir(candidate)
+    except ParityError as exc:
+        for name in (ONNX_FP32, ONNX_INT8):   # never serve an export that failed its check
+            (candidate / name).unlink(missing_ok=True)
+        return str(exc)
+    return None
+
+
+def decide(comparison: dict, f1_tolerance: float, export_error: str | None = None) -> Decision:
+    """PROMOTION_RULE (and a passed export check), with the figures that decided it."""
+    export_check = [(export_error is None, f"export parity check: {export_error or 'passed'}")]
     if "current" not in comparison:
-        return Decision(True, ["there is no current model to compare with"])
+        return Decision(export_error is None,
+                        [_reason(ok, text) for ok, text in export_check]
+                        + ["ok: there is no current model to compare with"])
     cur, cand = comparison["current"], comparison["candidate"]
     f1_floor = cur["test"]["f1_weighted"] - f1_tolerance
-    checks = [
+    checks = export_check + [
         (cand["test"]["f1_weighted"] >= f1_floor,
          f"test F1 {cand['test']['f1_weighted']:.4f} vs current {cur['test']['f1_weighted']:.4f}"
          f" (must be >= {f1_floor:.4f}, tolerance {f1_tolerance})"),
@@ -185,8 +202,11 @@ def decide(comparison: dict, f1_tolerance: float) -> Decision:
          f"feedback accuracy {cand['feedback']['accuracy']:.4f} vs current "
          f"{cur['feedback']['accuracy']:.4f} (must not be lower)"),
     ]
-    return Decision(all(ok for ok, _ in checks),
-                    [("ok: " if ok else "WORSE: ") + text for ok, text in checks])
+    return Decision(all(ok for ok, _ in checks), [_reason(ok, text) for ok, text in checks])
+
+
+def _reason(ok: bool, text: str) -> str:
+    return ("ok: " if ok else "WORSE: ") + text
 
 
 # --- the whole run -------------------------------------------------------------------
@@ -227,7 +247,6 @@ def retrain_model(options: RetrainOptions) -> dict:
     """Run the whole retrain (module doc); returns the report (also written as json + md)."""
     from fakeradar.daemon.registry import check_name, current_name, family_name, use_model
     from fakeradar.training.evaluate import evaluate_model
-    from fakeradar.training.export import export_model_dir
     from fakeradar.training.train import train_model
 
     started = time.perf_counter()
@@ -248,9 +267,9 @@ def retrain_model(options: RetrainOptions) -> dict:
     candidate = work / "candidate"
     training = train_model(merged, candidate, recipe)
     evaluate_model(candidate, merged, {})
-    export_model_dir(candidate)
+    export_error = _export(candidate)
     comparison = compare_models(current, candidate, merged, name)
-    decision = decide(comparison, options.f1_tolerance)
+    decision = decide(comparison, options.f1_tolerance, export_error)
     report = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "model": name,
               "previous_current": current_label, "promoted": decision.promote,
               "rule": PROMOTION_RULE, "f1_tolerance": options.f1_tolerance,

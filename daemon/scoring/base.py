@@ -109,30 +109,53 @@ class Scorer(ABC):
         self.score(WARMUP_TEXT)
 
     def score(self, text: str) -> ScoreResult:
-        """Score one model input: the document p_fake plus its most influential passages."""
+        """Score one model input: the document p_fake plus its most influential passages.
+
+        On a GPU the passages ride in the first batch of document windows (one forward
+        call: GPU latency is per call, 21 -> 41 ms with a second call for MobileBERT on
+        an H200); on the CPU they get their own batch, since cost there is per token
+        and padding them to the windows' width would waste it.
+        """
         started, inferring = time.perf_counter(), [0.0]
+        passages = self.tokenize_passages(text)
+        passage_logits: list[np.ndarray] = []
+        fuse = self.device == "cuda" and bool(passages)
 
         def timed_run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
             begin = time.perf_counter()
-            logits = self.run(ids, mask)
+            if fuse and not passage_logits:
+                ids, mask = stack_batches((ids, mask), pad_batch(passages, self.pad_id),
+                                          self.pad_id)
+                logits = self.run(ids, mask)
+                passage_logits.append(logits[-len(passages):])
+                logits = logits[:-len(passages)]
+            else:
+                logits = self.run(ids, mask)
             inferring[0] += time.perf_counter() - begin
             return logits
 
         doc = score_document(self.tokenizer, text, timed_run, self.info.chunking,
                              self.info.temperature)
-        passages = self.tokenize_passages(text, doc)
-        logits = timed_run(*pad_batch(passages, self.pad_id)) if passages else np.zeros((0, 2))
+        if passages and not passage_logits:
+            passage_logits.append(timed_run(*pad_batch(passages, self.pad_id)))
         total = (time.perf_counter() - started) * 1000
         infer = inferring[0] * 1000
+        logits = passage_logits[0] if passage_logits else np.zeros((0, 2))
         result = self.post(text, doc, passages, logits)
         result.timings_ms = {"tokenize": round(total - infer, 2), "infer": round(infer, 2)}
         return result
 
-    def tokenize_passages(self, text: str, doc: DocumentScore) -> list[Window]:
-        """Paragraph-sized windows over the part of the text the document windows scored."""
+    def tokenize_passages(self, text: str) -> list[Window]:
+        """Paragraph-sized windows over the part of the text the document windows score."""
         encoding = self.tokenizer.encode(text, add_special_tokens=False)
         offsets = encoding.offsets
-        scored_end = max((w.char_end for w in doc.windows), default=0)
+        if not offsets:
+            return []
+        chunking = self.info.chunking
+        body = chunking.max_length - 2
+        reach = body + (chunking.max_chunks - 1) * (body - chunking.stride)   # as make_windows
+        scored_tokens = min(len(offsets), reach)
+        scored_end = offsets[scored_tokens - 1][1]
         cls_id, sep_id = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
         spans = [(first, last) for first, last in passage_spans(text, offsets)
                  if offsets[first][0] < scored_end]
@@ -169,6 +192,19 @@ def passage_spans(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, 
         else:
             spans.append((start, len(offsets)))
     return spans
+
+
+def stack_batches(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray],
+                  pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """One (ids, mask) batch of two, padded to the wider one (masked padding)."""
+    width = max(first[0].shape[1], second[0].shape[1])
+
+    def widen(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        extra = ((0, 0), (0, width - ids.shape[1]))
+        return np.pad(ids, extra, constant_values=pad_id), np.pad(mask, extra)
+
+    (ids_a, mask_a), (ids_b, mask_b) = widen(*first), widen(*second)
+    return np.concatenate([ids_a, ids_b]), np.concatenate([mask_a, mask_b])
 
 
 def within_budget(spans: list[tuple[int, int]], budget: int) -> list[tuple[int, int]]:
