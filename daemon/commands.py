@@ -76,6 +76,9 @@ def serve(host, port, model_dir, backend, allow_private) -> None:
         raise click.ClickException(f"cannot listen on {settings['HOST']}:{settings['PORT']} "
                                    f"({exc.strerror}); is a daemon already running? "
                                    "Choose another one with --port") from None
+    if settings["HOST"] not in ("127.0.0.1", "localhost", "::1"):
+        LOGGER.warning("listening on %s, not loopback: other machines can reach the daemon; "
+                       "set FAKERADAR_TOKEN", settings["HOST"])
     scorer = app.extensions["fakeradar"].pipeline.scorer
     LOGGER.info("fakeradar daemon on %s: model %s (%s), backend %s, device %s%s",
                 config.daemon_url(settings["HOST"], settings["PORT"]), scorer.info.name,
@@ -96,7 +99,7 @@ def _create_app_or_fail(settings: dict[str, Any]):
 
 @click.command()
 @click.argument("url", required=False)
-@click.option("--html", "html_file", type=click.File("r", encoding="utf-8", errors="replace"),
+@click.option("--html", "html_file", type=click.File("rb"),
               help="Score this saved HTML page ('-' reads stdin).")
 @click.option("--url", "context_url", help="With --html: the page's address (for metadata).")
 @click.option("--text", "text_file", type=click.File("r", encoding="utf-8", errors="replace"),
@@ -135,7 +138,10 @@ def _payload(url, html_file, context_url, text_file, title) -> dict[str, str]:
     if len(given) != 1:
         raise click.UsageError("give exactly one of URL, --html FILE or --text FILE")
     if html_file is not None:
-        return {"html": html_file.read(), **({"url": context_url} if context_url else {})}
+        from fakeradar.daemon.fetch import decode_html
+
+        html = decode_html(html_file.read())[0]   # BOM, <meta charset>, then detection
+        return {"html": html, **({"url": context_url} if context_url else {})}
     if text_file is not None:
         return {"text": text_file.read(), **({"title": title} if title else {})}
     return {"url": url}

@@ -70,7 +70,7 @@ def extract_article(html: str, url: str | None = None) -> Article:
     article = _with_trafilatura(tree, url)
     if article.words == 0:
         LOGGER.info("trafilatura found no text in %s; falling back to BeautifulSoup", url)
-        article = _with_beautifulsoup(html, url)
+        article = paragraphs_with_beautifulsoup(html, url)
     return _judge(article, declared)
 
 
@@ -103,7 +103,7 @@ def _with_trafilatura(tree, url: str | None) -> Article:
                    url=url or doc.url, site=doc.sitename or doc.hostname, date=doc.date)
 
 
-def _with_beautifulsoup(html: str, url: str | None) -> Article:
+def paragraphs_with_beautifulsoup(html: str, url: str | None) -> Article:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")

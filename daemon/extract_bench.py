@@ -23,7 +23,8 @@ from fakeradar.daemon import extract
 # name -> function(html, url) -> extracted body text
 EXTRACTORS: dict[str, Callable[[str, str], str]] = {
     "trafilatura (daemon path)": lambda html, url: extract.extract_article(html, url).body,
-    "beautifulsoup fallback": lambda html, url: extract._with_beautifulsoup(html, url).body,
+    "beautifulsoup fallback":
+        lambda html, url: extract.paragraphs_with_beautifulsoup(html, url).body,
 }
 
 

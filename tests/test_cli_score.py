@@ -79,3 +79,11 @@ def test_usage_and_model_errors(tiny_model_dir, tmp_path):
     assert both.exit_code == 2 and "exactly one" in both.output
     missing = run_score("--text", "-", port=free_port(), model_dir=tmp_path / "none", stdin="x y")
     assert missing.exit_code == 1 and "make train" in missing.output
+
+
+def test_a_legacy_charset_html_file_is_decoded(tiny_model_dir, tmp_path):
+    page = tmp_path / "latin1.html"
+    page.write_bytes(PAGE.replace("<head>", "<head><meta charset='iso-8859-1'>")
+                     .replace("Bombshell", "Bombshell café").encode("latin-1"))
+    result = run_score("--html", str(page), "--json", port=free_port(), model_dir=tiny_model_dir)
+    assert json.loads(result.output)["article"]["title"] == "Bombshell café"

@@ -83,7 +83,7 @@ def test_retrain_promotes_a_candidate_that_is_not_worse_and_rollback_undoes_it(
     store_feedback(isolated_user_dir, 24, contradict=False)
     result = run_retrain(isolated_user_dir, models_dir, synthetic_data_dir)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("promoted ")
+    assert "\npromoted default-" in "\n" + result.stdout
     new = read_pointer(models_dir)
     assert new.startswith("default-") and current_name(models_dir) == new
     report = json.loads((models_dir / new / "retrain_report.json").read_text())
@@ -102,7 +102,7 @@ def test_retrain_refuses_a_candidate_that_is_worse_on_the_test_split(
     store_feedback(isolated_user_dir, 120, contradict=True)   # every style labelled backwards
     result = run_retrain(isolated_user_dir, models_dir, synthetic_data_dir)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("NOT promoted ")
+    assert "\nNOT promoted default-" in "\n" + result.stdout
     assert read_pointer(models_dir) is None and current_name(models_dir) == "default"
     refused = [p for p in models_dir.iterdir() if p.name.startswith("default-")]
     assert len(refused) == 1
