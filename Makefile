@@ -68,6 +68,12 @@ evaluate: $(BIN)/.installed ## report on $(MODEL_OUT) (EVAL_ARGS="--extra NAME=C
 export: $(BIN)/.installed ## ONNX fp32 + int8 of $(MODEL_OUT), parity-checked
 	$(BIN)/fakeradar export --model $(MODEL_OUT)
 
+# Learn from the corrections users sent through the extension (stored by the daemon under
+# FAKERADAR_HOME); the candidate becomes current only when it is not worse (see README).
+retrain: $(BIN)/.installed ## retrain on user feedback; promote only if not worse
+	$(BIN)/fakeradar retrain $(if $(wildcard $(WORK)/data/train.csv),--data $(WORK)/data) \
+	    $(RETRAIN_ARGS)
+
 # The extension: one source tree, built for Chrome and Firefox (stdlib Python only).
 extension: ## build dist/chrome, dist/firefox and their zips
 	python3 extension/build.py --out dist

@@ -200,8 +200,9 @@ _ROOT = click.option("--models-dir", "root", type=click.Path(file_okay=False, pa
 def models() -> None:
     """List the models kept side by side, switch the current one, roll back.
 
-    A running daemon that was started without --model follows the switch within a
-    second (or at once after `curl -X POST localhost:8765/v1/reload`).
+    A running daemon that was started without --model follows the switch: it checks
+    the pointer at most once a second, on requests, and loads the new model in the
+    background (or at once: `curl -X POST localhost:8765/v1/reload`).
     """
 
 

@@ -97,10 +97,13 @@ def test_retrain_promotes_a_candidate_that_is_not_worse_and_rollback_undoes_it(
     assert rollback(models_dir) == "default" and current_name(models_dir) == "default"
 
 
-def test_retrain_refuses_a_candidate_that_is_worse_on_the_test_split(
+def test_retrain_refuses_a_candidate_that_is_not_better_enough(
         isolated_user_dir, models_dir, synthetic_data_dir):
-    store_feedback(isolated_user_dir, 120, contradict=True)   # every style labelled backwards
-    result = run_retrain(isolated_user_dir, models_dir, synthetic_data_dir)
+    # Corrections that contradict the data: selection on val F1 keeps the candidate near
+    # the current model, so a negative tolerance (demand +0.2 F1) forces the refusal.
+    store_feedback(isolated_user_dir, 40, contradict=True)
+    result = run_retrain(isolated_user_dir, models_dir, synthetic_data_dir,
+                         "--f1-tolerance", "-0.2")
     assert result.exit_code == 0, result.output
     assert "\nNOT promoted default-" in "\n" + result.stdout
     assert read_pointer(models_dir) is None and current_name(models_dir) == "default"
@@ -118,3 +121,22 @@ def test_retrain_without_feedback_is_a_one_line_error(isolated_user_dir, models_
     assert result.exit_code == 1
     assert "no feedback to learn from" in result.output and "Traceback" not in result.output
     assert read_pointer(models_dir) is None
+
+
+@pytest.mark.parametrize(("candidate", "promote"), [
+    ({"test": 0.90, "feedback": 0.80}, True),     # F1 within the tolerance, feedback better
+    ({"test": 0.88, "feedback": 0.90}, False),    # F1 dropped by more than the tolerance
+    ({"test": 0.95, "feedback": 0.70}, False),    # feedback accuracy lower
+])
+def test_promotion_rule(candidate, promote):
+    from fakeradar.training.retrain import decide
+
+    def result(test_f1, feedback_accuracy):
+        return {"test": {"f1_weighted": test_f1}, "feedback": {"accuracy": feedback_accuracy}}
+
+    comparison = {"current": result(0.905, 0.75),
+                  "candidate": result(candidate["test"], candidate["feedback"])}
+    decision = decide(comparison, f1_tolerance=0.01)
+    assert decision.promote is promote
+    assert any(r.startswith("WORSE") for r in decision.reasons) is not promote
+    assert not decide(comparison, 0.01, export_error="int8 disagrees").promote

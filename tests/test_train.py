@@ -141,12 +141,13 @@ def test_minilm_on_isot_sample_end_to_end(shared_data, tmp_path):
     history = json.loads((model / TRAINING_LOG).read_text())
     losses = [e["loss"] for e in history if "loss" in e]
     assert losses[-1] < losses[0] - 0.2
-    result = run_cli("evaluate", "--model", str(model), "--data", str(data), "--limit", "120")
+    result = run_cli("evaluate", "--model", str(model), "--data", str(data), "--limit", "60")
     assert result.exit_code == 0, result.output
-    result = run_cli("export", "--model", str(model), "--parity-docs", "16", "--test-limit", "60")
+    result = run_cli("export", "--model", str(model), "--parity-docs", "16", "--test-limit", "40")
     assert result.exit_code == 0, result.output
     info = check_model_dir(model, need=("model.onnx", "model.int8.onnx", TORCH_WEIGHTS))
     assert info.base_model == "sentence-transformers/all-MiniLM-L6-v2"
     assert info.metrics["test"]["accuracy"] > 0.8
+    assert info.export["test_docs"] == 40 and (model / "report" / "report.md").is_file()
     assert info.export["max_abs_p_diff_fp32_vs_torch"] <= 1e-4
     assert info.export["fused_attention_nodes"] > 0   # MiniLM is a BERT: attention fuses

@@ -11,7 +11,7 @@ import numpy as np
 
 from fakeradar.training.chunking import sigmoid
 
-T_BOUNDS = (0.05, 20.0)   # wider than any temperature seen in practice; keeps the search sane
+T_BOUNDS = (0.01, 100.0)   # an undertrained model can need T << 1; keeps the search sane
 
 
 def nll(margins: np.ndarray, is_fake: np.ndarray, temperature: float) -> float:

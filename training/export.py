@@ -77,13 +77,17 @@ def fuse_attention(src: Path, dst: Path, config) -> int:
 
 def quantize_int8(src: Path, dst: Path) -> Path:
     """Dynamic int8 quantisation, per channel (plain per-tensor lost accuracy on MiniLM)."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)   # shape-inference warnings on int64 mask ops are harmless
     try:
-        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8)
+        # DefaultTensorType: shape inference cannot type the outputs of fused
+        # com.microsoft ops (Attention, SkipLayerNormalization); they are all float.
+        quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)
     return dst

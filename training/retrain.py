@@ -348,7 +348,8 @@ def render_report(report: dict) -> str:
 @click.option("--name", default=None, help="name of the new model (a -YYYYmmdd-HHMMSS stamp "
                                            "is added) [default: the current model's]")
 @click.option("--f1-tolerance", default=0.01, show_default=True, type=float,
-              help="how much lower the candidate's test F1 may be and still be promoted")
+              help="how much lower the candidate's test F1 may be and still be promoted "
+                   "(negative: demand a gain)")
 @click.option("--keep-work", is_flag=True, help="keep the merged data and checkpoints "
                                                 "(models/.retrain-STAMP/)")
 @_recipe_options
@@ -358,10 +359,11 @@ def retrain(ctx: click.Context, data_dir, home, models_dir, name, f1_tolerance, 
     """Retrain on the users' corrections; promote the result only when it is not worse.
 
     \b
-    Promotion rule: candidate test F1 >= current test F1 - tolerance, AND candidate
-    accuracy on the feedback set >= current's. Either way the report is written to
+    Promotion rule: the candidate passes the export parity check, its test F1 >=
+    current test F1 - tolerance, AND its accuracy on the feedback set >= current's. Either way the report is written to
     models/NAME-STAMP/retrain_report.md (and .json). Training options are those of
-    `fakeradar train`; by default training starts from the current model's weights.
+    `fakeradar train`; unless --base-model / --max-length are given, training starts
+    from the current model's weights and window size.
       fakeradar retrain --data runs/data
       fakeradar retrain --data runs/data --epochs 2 --f1-tolerance 0
     """

@@ -97,6 +97,7 @@ def build_tiny_model_dir(out_dir: str | Path, train_steps: int = 60) -> Path:
 
     out = Path(out_dir)
     with torch.random.fork_rng():
+        torch.manual_seed(0)   # the same tiny model in every process (unseeded init is flaky)
         model = tiny_mobilebert()
         tokenizer = load_tokenizer(packaged_minilm_path(), TINY_CHUNKING.max_length)
         _train_briefly(model, tokenizer, steps=train_steps)
