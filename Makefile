@@ -68,6 +68,16 @@ evaluate: $(BIN)/.installed ## report on $(MODEL_OUT) (EVAL_ARGS="--extra NAME=C
 export: $(BIN)/.installed ## ONNX fp32 + int8 of $(MODEL_OUT), parity-checked
 	$(BIN)/fakeradar export --model $(MODEL_OUT)
 
+# The shipped model: 4 article sets, leave-one-dataset-out, calibration, thresholds,
+# ONNX + int8, model card. Trains on a GPU when torch finds one (minutes); on a CPU it
+# runs only the cheap recipe and prints an estimate (hours on 2 cores).
+default-model: $(BIN)/.installed ## rebuild models/default/ from $(SHARED)
+	$(BIN)/python -m fakeradar.training.default_model --shared $(SHARED) --out models/default
+
+# Speed, memory and quality side by side (~15 min on 2 cores; run it on a quiet machine).
+bench: $(BIN)/.installed ## benchmarks -> bench/results/ (results.md, speedup.png, machine.json)
+	$(BIN)/python -m bench --out bench/results --pages $(SHARED)/extraction_benchmark
+
 # Learn from the corrections users sent through the extension (stored by the daemon under
 # FAKERADAR_HOME); the candidate becomes current only when it is not worse (see README).
 retrain: $(BIN)/.installed ## retrain on user feedback; promote only if not worse

@@ -63,7 +63,7 @@ def run_interleaved(model_dir: Path, shapes: list[tuple[int, int]], rounds: int,
     workers = {name: Worker(name, model_dir) for name in names}
     times = {name: {shape: [] for shape in shapes} for name in names}
     try:
-        for name, worker in workers.items():   # warm-up: first calls allocate and plan
+        for worker in workers.values():   # warm-up: first calls allocate and plan
             for seq, batch in shapes:
                 worker.time(seq, batch)
         for _ in tqdm(range(rounds), desc=f"inference {model_dir.name}", unit="round"):

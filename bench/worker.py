@@ -90,6 +90,16 @@ def random_batch(seq: int, batch: int, seed: int = 0) -> tuple[np.ndarray, np.nd
     return ids, np.ones_like(ids)
 
 
+def peak_rss_mb() -> float:
+    """VmHWM of this process (ru_maxrss would include the parent's peak: it survives exec)."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main() -> None:
     variant, model_dir = sys.argv[1], Path(sys.argv[2])
     started = time.perf_counter()
@@ -98,8 +108,7 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("quit"):
-            peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            print(json.dumps({"peak_rss_mb": peak_kb / 1024}), flush=True)
+            print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
             return
         ids, mask = random_batch(request["seq"], request["batch"])
         begin = time.perf_counter()

@@ -3,7 +3,7 @@
 Inputs (one stable key each, so a rerun knows what is done):
   - a text file of URLs, one per line ('#' comments)          key = the URL
   - a folder of saved pages (*.html, *.htm, and their .gz)     key = the path inside it
-  - a CSV or JSONL of texts: `text` (+ `title`, `url`, `id`)   key = `id`, else row-N
+  - a CSV or JSONL of texts: `text` (+ `title`, `id`)          key = `id`, else row-N
 
 Every input goes through daemon/pipeline.py in-process (the same fetch with the same
 SSRF rules, extraction, windowing and verdicts as `/v1/score`), so a record is the
@@ -49,7 +49,7 @@ class BatchItem:
     source: str                 # where it came from: the URL, file path, or file:row
     text: str | None = None
     title: str | None = None
-    url: str | None = None      # the page's address (url mode, or context for html/text)
+    url: str | None = None      # url inputs: the address to fetch
 
 
 # --- reading inputs -------------------------------------------------------------------
@@ -106,7 +106,7 @@ def _csv_items(path: Path) -> Iterator[BatchItem]:
         if "text" not in (reader.fieldnames or []):
             raise BatchInputError(f"{path} has no `text` column (columns: "
                                   f"{', '.join(reader.fieldnames or []) or 'none'}); expected "
-                                  "text and optionally title, url, id")
+                                  "text and optionally title, id")
         for number, row in enumerate(reader, start=1):
             yield _row_item(row, number, f"{path}:{number + 1}")
 
@@ -133,30 +133,30 @@ def _row_item(row: dict, number: int, source: str) -> BatchItem:
 
     return BatchItem(key=field("id") or f"row-{number}", kind="text", source=source,
                      text=row.get("text") if isinstance(row.get("text"), str) else None,
-                     title=field("title"), url=field("url"))
+                     title=field("title"))
 
 
 # --- scoring one input ------------------------------------------------------------------
 
 def load_request(item: BatchItem, max_bytes: int):
-    """The ScoreRequest for an input (reading a saved page, gzipped or not)."""
+    """The /v1/score request for an input, checked by the API's own parser."""
     from fakeradar.daemon.errors import BadRequest
     from fakeradar.daemon.fetch import decode_html
-    from fakeradar.daemon.pipeline import ScoreRequest
+    from fakeradar.daemon.pipeline import parse_score_request
 
     if item.kind == "url":
-        return ScoreRequest(mode="url", url=item.url)
+        return parse_score_request({"url": item.url})
     if item.kind == "text":
         if item.text is None:
             raise BadRequest("the row has no `text` (or is not a JSON object)", code="bad_input")
-        return ScoreRequest(mode="text", text=item.text, title=item.title)
+        return parse_score_request({"text": item.text, "title": item.title})
     raw = Path(item.source).read_bytes()
     if item.source.lower().endswith(".gz"):
         raw = _gunzip(raw, max_bytes)
     if len(raw) > max_bytes:
         raise BadRequest(f"the page is larger than {max_bytes} bytes", code="page_too_large")
     html, _, _ = decode_html(raw)
-    return ScoreRequest(mode="html", html=html, url=item.url)
+    return parse_score_request({"html": html})
 
 
 def _gunzip(raw: bytes, max_bytes: int) -> bytes:
@@ -179,6 +179,10 @@ def score_item(pipeline, item: BatchItem) -> dict[str, Any]:
     except OSError as exc:
         return {**record, "status": "error",
                 "error": {"code": "unreadable", "message": f"{exc.strerror}: {exc.filename}"}}
+    except Exception as exc:  # noqa: BLE001 - one odd page must not end a run of thousands
+        LOGGER.exception("unexpected error while scoring %s", item.source)
+        return {**record, "status": "error",
+                "error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}}
     response.pop("cached")    # depends on what this worker happened to score before
     return {**record, "status": "ok", "error": None, **response}
 
@@ -192,10 +196,8 @@ def build_batch_pipeline(settings: dict[str, Any]):
     return build_pipeline({**settings, "QUEUE_WAIT_S": None})
 
 
-def run_local(items: list[BatchItem], settings: dict[str, Any], results, workers: int,
-              progress) -> None:
+def run_local(items: list[BatchItem], pipeline, results, workers: int, progress) -> None:
     """Score with `workers` threads (fetching in parallel; scoring bounded by the gate)."""
-    pipeline = build_batch_pipeline(settings)
     pending = iter(items)
     in_flight: set[Future] = set()
     with ThreadPoolExecutor(workers, thread_name_prefix="score-batch") as pool:
@@ -291,12 +293,15 @@ def score_batch(inputs: Path, out: Path, fmt: str, declared: str, engine: str,
     from tqdm import tqdm
 
     from fakeradar.daemon.results import ResultsError
+    from fakeradar.training.modeldir import ModelDirError
 
     settings = _settings(model_dir, backend, allow_private, score_concurrency)
     try:
         results = open_results(out, fmt)
         pending, repeated = pending_items(read_inputs(inputs, declared), results.done_keys())
-    except (BatchInputError, ResultsError) as exc:
+        # loaded here even for Ray: a model that cannot load fails before any worker starts
+        pipeline = build_batch_pipeline(settings)
+    except (BatchInputError, ResultsError, ModelDirError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{len(results.done_keys())} inputs already in {out}; {len(pending)} to score"
                + (f"; {repeated} repeated keys skipped" if repeated else ""), err=True)
@@ -308,7 +313,7 @@ def score_batch(inputs: Path, out: Path, fmt: str, declared: str, engine: str,
 
             run_ray(pending, settings, results, workers or 2, ray_address, progress)
         else:
-            run_local(pending, settings, results, workers or 8, progress)
+            run_local(pending, pipeline, results, workers or 8, progress)
     except KeyboardInterrupt:
         raise click.ClickException(f"interrupted: {progress.n} inputs scored and saved in {out};"
                                    " run the same command again to resume") from None
@@ -321,15 +326,12 @@ def score_batch(inputs: Path, out: Path, fmt: str, declared: str, engine: str,
 
 def _settings(model_dir: Path | None, backend: str | None, allow_private: bool | None,
               score_concurrency: int | None) -> dict[str, Any]:
-    """The daemon's settings (environment, then these options), checked; model loadable."""
+    """The daemon's settings: environment, then these options."""
     from fakeradar.daemon import config
-    from fakeradar.training.modeldir import ModelDirError, check_model_dir
 
     given = {"MODEL_DIR": model_dir, "BACKEND": backend, "ALLOW_PRIVATE": allow_private,
              "MAX_CONCURRENT_SCORES": score_concurrency}
     try:
-        settings = config.resolve({k: v for k, v in given.items() if v is not None})
-        check_model_dir(settings["MODEL_DIR"])
-    except (DaemonError, ModelDirError) as exc:
-        raise click.ClickException(getattr(exc, "message", str(exc))) from None
-    return settings
+        return config.resolve({k: v for k, v in given.items() if v is not None})
+    except DaemonError as exc:
+        raise click.ClickException(exc.message) from None

@@ -86,19 +86,22 @@ def test_a_folder_of_pages_is_scored_through_the_daemon_pipeline(pages, tmp_path
     assert len(records(out)) == 30
 
 
-def test_a_killed_run_resumes_without_losing_or_repeating_an_input(pages, tmp_path,
-                                                                   tiny_model_dir):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_a_stopped_run_resumes_without_losing_or_repeating_an_input(pages, tmp_path,
+                                                                    tiny_model_dir, stop):
     interrupted, clean = tmp_path / "interrupted.jsonl", tmp_path / "clean.jsonl"
     command = [str(FAKERADAR), "score-batch", str(pages), "--model", str(tiny_model_dir),
                "--workers", "2", "--out"]
     process = subprocess.Popen([*command, str(interrupted)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+                               stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not interrupted.exists()
                                            or interrupted.read_text().count("\n") < 5):
         time.sleep(0.02)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    os.kill(process.pid, stop)
+    _, stderr = process.communicate(timeout=60)
+    if stop == signal.SIGINT:
+        assert process.returncode == 1 and "interrupted:" in stderr and "Traceback" not in stderr
     done_before = interrupted.read_text().count("\n")
     assert 5 <= done_before < 30, "the run must be killed half-way"
     with open(interrupted, "a") as handle:          # a crash in the middle of a line
@@ -178,8 +181,11 @@ def test_bad_inputs_are_one_line_errors(tmp_path, tiny_model_dir):
     empty.mkdir()
     result = invoke(empty, "--out", tmp_path / "o.jsonl", "--model", tiny_model_dir)
     assert result.exit_code == 1 and "holds no .html" in result.output
-    result = invoke(wrong, "--out", tmp_path / "o.jsonl", "--model", tmp_path / "nope")
+    good = tmp_path / "good.csv"
+    good.write_text("text\nsome words\n")
+    result = invoke(good, "--out", tmp_path / "o.jsonl", "--model", tmp_path / "nope")
     assert result.exit_code == 1 and "does not exist" in result.output
+    assert not (tmp_path / "o.jsonl").read_text()              # nothing scored, nothing lost
     assert "Traceback" not in result.output
 
 

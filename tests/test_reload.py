@@ -95,3 +95,14 @@ def test_a_model_that_fails_to_load_leaves_the_old_one_serving(root, base):
     assert "still serving default" in body["error"]["message"]
     assert served_model(base) == "default"
     assert call(base, "/v1/score", {"text": TEXT})[0] == 200
+
+
+def test_reload_is_guarded_like_every_route(root):
+    from fakeradar.daemon.app import create_app
+
+    client = create_app({"MODELS_DIR": root, "TOKEN": "s3cret"}).test_client()
+    assert client.post("/v1/reload").status_code == 401
+    assert client.post("/v1/reload", headers={"Origin": "https://evil.example",
+                                              "Authorization": "Bearer s3cret"}).status_code == 403
+    answer = client.post("/v1/reload", headers={"Authorization": "Bearer s3cret"})
+    assert answer.status_code == 200 and answer.json["model"]["path"] == str(root / "default")

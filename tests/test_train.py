@@ -135,8 +135,8 @@ def test_minilm_on_isot_sample_end_to_end(shared_data, tmp_path):
     result = run_cli("data", "--isot", str(shared_data / "isot_sample"), "--out", str(data))
     assert result.exit_code == 0, result.output
     result = run_cli("train", "--data", str(data), "--out", str(model), "--base-model", "minilm",
-                     "--max-length", "128", "--max-steps", "30", "--learning-rate", "1e-4",
-                     "--limit", "480")
+                     "--max-length", "128", "--max-steps", "24", "--learning-rate", "1e-4",
+                     "--limit", "384")
     assert result.exit_code == 0, result.output
     history = json.loads((model / TRAINING_LOG).read_text())
     losses = [e["loss"] for e in history if "loss" in e]

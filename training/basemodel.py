@@ -15,7 +15,6 @@ from pathlib import Path
 from fakeradar.training.modeldir import LABELS
 
 DEFAULT_BASE_MODEL = "google/mobilebert-uncased"
-ALIASES = ("minilm", "tiny")
 SPECIAL_TOKENS = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]",
                   "cls_token": "[CLS]", "mask_token": "[MASK]"}
 

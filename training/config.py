@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from fakeradar.training.basemodel import DEFAULT_BASE_MODEL
 
 
-def _opt(default, help: str):   # noqa: A002 - `help` reads best in the table below
+def _opt(default, help: str):
     return field(default=default, metadata={"help": help})
 
 

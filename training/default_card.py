@@ -29,6 +29,9 @@ LIMITS = """\
 - **It judges style, not truth.** Fake here means "written like the fake articles of
   these datasets". A true story told in a tabloid voice can score suspect, and a
   careful fabrication credible.
+- **Fact-based labels are out of reach.** FA-KES labels war reports fake or credible by
+  checking their facts against other sources; nothing in the wording tells them apart,
+  and the model scores most of them near 0.5 (the per-source table's uncertain share).
 - **Satire** reads like fake news to the model and is not labelled as such in the data.
 - **Short texts** (headlines, social posts, a few sentences) carry little signal;
   FakeNewsAMT's short pieces are the hardest in-domain source. Below ~50 words, read

@@ -39,6 +39,7 @@ SOURCES = {
 }
 ISOT = ("isot", "isot_sample")
 ALL_SOURCES = (ISOT[0], *SOURCES)
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,12 @@ RECIPES = {r.name: r for r in (
     Recipe("len256-ep2", 256, 2),    # shorter window: cheap, and the CPU fallback
 )}
 CPU_RECIPES = ("len256-ep2",)
-# Rough CPU cost of MiniLM fine-tuning on 2 cores, measured here: seconds per example
-# and epoch at 256 tokens (512 tokens costs about 2.3x).
-CPU_SECONDS_PER_EXAMPLE_256 = 0.09
+# CPU cost of MiniLM fine-tuning on 2 cores, measured here (batch 16, AdamW): seconds
+# per example and epoch at 256 tokens; 512 tokens cost 3.3x. One H200 ran the 15
+# trainings of all recipes in 6.5 minutes, scoring included: about 60x.
+CPU_SECONDS_PER_EXAMPLE_256 = 0.19
+COST_512 = 3.3
+GPU_SPEEDUP = 60
 
 
 def say(message: str) -> None:
@@ -109,8 +113,8 @@ def train_one(data_dir: Path, out_dir: Path, base_model: str, recipe: Recipe,
     return train_model(data_dir, out_dir, config)
 
 
-def score_split(model_dir: Path, frame) -> "np.ndarray":  # noqa: F821 - numpy is lazy
-    """Document margins (fake minus real) through the daemon's windowing, torch weights."""
+def score_split(model_dir: Path, frame):
+    """Document margins (fake minus real, numpy) through the daemon's windowing, torch."""
     import numpy as np
     import torch
     from transformers import AutoModelForSequenceClassification
@@ -184,16 +188,18 @@ def best_recipe(results: dict) -> str:
 
 def estimate_minutes(work: Path, recipes: list[Recipe], on_gpu: bool) -> float:
     """Rough wall time of the train stage: 5 trainings per recipe."""
-    rows = sum(1 for _ in open(work / "data" / "train.csv", encoding="utf-8"))
-    per_example = CPU_SECONDS_PER_EXAMPLE_256 / (40 if on_gpu else 1)
-    seconds = sum(rows * 1.75 * r.epochs * per_example * (2.3 if r.max_length > 256 else 1)
+    import pandas as pd
+
+    rows = len(pd.read_csv(work / "data" / "train.csv", usecols=["label"]))
+    per_example = CPU_SECONDS_PER_EXAMPLE_256 / (GPU_SPEEDUP if on_gpu else 1)
+    seconds = sum(rows * 1.75 * r.epochs * per_example * (COST_512 if r.max_length > 256 else 1)
                   for r in recipes)   # 4 LOO runs on 3/4 of the data + 1 on all of it
     return seconds / 60
 
 
 # --- stage 3: finish ------------------------------------------------------------------
 
-def finish(work: Path, out: Path, recipe_name: str) -> None:
+def finish(work: Path, out: Path, recipe_name: str, base_name: str) -> None:
     """Evaluate, choose thresholds, export, measure per source, write the card."""
     from fakeradar.training.default_card import write_card
     from fakeradar.training.evaluate import evaluate_model
@@ -204,6 +210,8 @@ def finish(work: Path, out: Path, recipe_name: str) -> None:
     copy_model(work / "models" / recipe_name / "default", out)
     info = read_info(out)
     info.name = "default"
+    if base_name:   # the hub name, not the path of the local copy training read
+        info.base_model = info.training["base_model"] = base_name
     info.training["data_dir"] = os.path.relpath(work / "data")   # portable, not /home/...
     write_info(out, info)
     say("evaluate: temperature on validation, test report")
@@ -212,6 +220,7 @@ def finish(work: Path, out: Path, recipe_name: str) -> None:
     val_p, val_labels = calibrated_split(out, work / "data", "val")
     loo_p, loo_labels = loo_predictions(work / "models" / recipe_name)
     info = read_info(out)
+    info.metrics["data_dir"] = info.training["data_dir"]
     info.thresholds, info.thresholds_reason, choice = choose_thresholds(
         (val_p, val_labels), (loo_p, loo_labels))
     info.metrics["threshold_choice"] = choice
@@ -220,10 +229,11 @@ def finish(work: Path, out: Path, recipe_name: str) -> None:
     export_model_dir(out, test_limit=10_000)
     say("per-source test figures through the int8 ONNX model (the daemon's path)")
     info = read_info(out)
-    info.metrics["per_source_test"] = per_source_figures(out, work / "data", info)
+    test = int8_test_scores(out, work / "data", info)
+    info.metrics["per_source_test"] = per_source_figures(test, info)
     info.metrics["loo"] = json.loads((work / "loo.json").read_text(encoding="utf-8"))
     info.metrics["recipe_chosen"] = recipe_name
-    info.training["heldout_examples"] = heldout_examples(out, work / "data", info)
+    info.training["heldout_examples"] = heldout_examples(test)
     write_info(out, info)
     write_card(out, read_info(out), read_data_report(work / "data"))
     say(f"done: {out}")
@@ -266,11 +276,10 @@ def int8_test_scores(model_dir: Path, data_dir: Path, info):
     return test.assign(p_fake=[s.p_fake for s in scores])
 
 
-def per_source_figures(model_dir: Path, data_dir: Path, info) -> dict:
-    """Accuracy, F1, fake recall, ECE and verdict shares per source on the test split."""
+def per_source_figures(test, info) -> dict:
+    """Accuracy, F1, fake recall, ECE and uncertain share per source of the scored test split."""
     from fakeradar.training.evaluate import classification_summary
 
-    test = int8_test_scores(model_dir, data_dir, info)
     figures = {}
     for source, frame in [("all", test), *test.groupby("source")]:
         p_fake, labels = frame["p_fake"].to_numpy(), frame["label"].to_numpy()
@@ -282,9 +291,8 @@ def per_source_figures(model_dir: Path, data_dir: Path, info) -> dict:
     return figures
 
 
-def heldout_examples(model_dir: Path, data_dir: Path, info) -> list[dict]:
+def heldout_examples(test) -> list[dict]:
     """A confidently right fake and real test article (tests/test_default_model.py)."""
-    test = int8_test_scores(model_dir, data_dir, info)
     test = test[test["source"] == "fakenewsnet_v1"]
     examples = []
     for label, ascending in ((0, False), (1, True)):
@@ -356,7 +364,7 @@ def main(shared: Path, work: Path, out: Path, base_model: str, stages: str, reci
         chosen = best_recipe(results)
         say(f"finish: recipe {chosen} (mean LOO accuracy "
             f"{results[chosen]['loo_mean_accuracy']:.3f})")
-        finish(work, out, chosen)
+        finish(work, out, chosen, MINILM if base_model == "minilm" else "")
 
 
 if __name__ == "__main__":

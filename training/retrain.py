@@ -246,8 +246,6 @@ def _data_dir(options: RetrainOptions, current: Path | None) -> Path:
 def retrain_model(options: RetrainOptions) -> dict:
     """Run the whole retrain (module doc); returns the report (also written as json + md)."""
     from fakeradar.daemon.registry import check_name, current_name, family_name, use_model
-    from fakeradar.training.evaluate import evaluate_model
-    from fakeradar.training.train import train_model
 
     started = time.perf_counter()
     root = Path(options.models_dir)
@@ -262,28 +260,38 @@ def retrain_model(options: RetrainOptions) -> dict:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = check_name(f"{options.name or family_name(current_label or 'retrained')}-{stamp}")
     work = root / f".retrain-{stamp}"
-    merged = work / "data"
+    try:
+        report = _build_candidate(work, data_dir, feedback, recipe, current, name, options)
+        report.update(model=name, previous_current=current_label, feedback=feedback_stats,
+                      data_dir=str(data_dir.resolve()), base=recipe.base_model)
+        _finish_candidate(work / "candidate", root / name, report)
+    finally:
+        if not options.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+    if report["promoted"]:
+        use_model(root, name)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    _write_report(root / name, report)
+    return report
+
+
+def _build_candidate(work: Path, data_dir: Path, feedback: pd.DataFrame, recipe: TrainConfig,
+                     current: Path | None, name: str, options: RetrainOptions) -> dict:
+    """Merge, train, evaluate and export in WORK/, then compare and decide."""
+    from fakeradar.training.evaluate import evaluate_model
+    from fakeradar.training.train import train_model
+
+    merged, candidate = work / "data", work / "candidate"
     merge = merge_feedback(data_dir, feedback, merged)
-    candidate = work / "candidate"
     training = train_model(merged, candidate, recipe)
     evaluate_model(candidate, merged, {})
     export_error = _export(candidate)
     comparison = compare_models(current, candidate, merged, name)
     decision = decide(comparison, options.f1_tolerance, export_error)
-    report = {"created_at": datetime.now(UTC).isoformat(timespec="seconds"), "model": name,
-              "previous_current": current_label, "promoted": decision.promote,
-              "rule": PROMOTION_RULE, "f1_tolerance": options.f1_tolerance,
-              "reasons": decision.reasons, "comparison": comparison,
-              "feedback": feedback_stats, "merge": merge, "data_dir": str(data_dir.resolve()),
-              "base": recipe.base_model, "train_steps": training["steps"]}
-    _finish_candidate(candidate, root / name, report)
-    if decision.promote:
-        use_model(root, name)
-    if not options.keep_work:
-        shutil.rmtree(work, ignore_errors=True)
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    _write_report(root / name, report)
-    return report
+    return {"created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "promoted": decision.promote, "rule": PROMOTION_RULE,
+            "f1_tolerance": options.f1_tolerance, "reasons": decision.reasons,
+            "comparison": comparison, "merge": merge, "train_steps": training["steps"]}
 
 
 def _finish_candidate(candidate: Path, final: Path, report: dict) -> None:
@@ -360,10 +368,11 @@ def retrain(ctx: click.Context, data_dir, home, models_dir, name, f1_tolerance, 
 
     \b
     Promotion rule: the candidate passes the export parity check, its test F1 >=
-    current test F1 - tolerance, AND its accuracy on the feedback set >= current's. Either way the report is written to
-    models/NAME-STAMP/retrain_report.md (and .json). Training options are those of
-    `fakeradar train`; unless --base-model / --max-length are given, training starts
-    from the current model's weights and window size.
+    current test F1 - tolerance, AND its accuracy on the feedback set >= current's.
+    Either way the report is written to models/NAME-STAMP/retrain_report.md (and
+    .json). Training options are those of `fakeradar train`; unless --base-model /
+    --max-length are given, training starts from the current model's weights and
+    window size.
       fakeradar retrain --data runs/data
       fakeradar retrain --data runs/data --epochs 2 --f1-tolerance 0
     """

@@ -16,6 +16,8 @@ TARGET = 0.90          # share of "suspect" that is fake, and of "credible" that
 MIN_SUPPORT = 20       # fewer verdicts than this cannot show a precision
 GRID = np.round(np.arange(0.50, 0.991, 0.01), 2)
 FALLBACK = Thresholds()   # the contract's wide defaults, when the target is out of reach
+SET_NAMES = {"in_domain_val": "in-domain validation data",
+             "out_of_domain_loo": "unseen sources (leave-one-dataset-out)"}
 
 
 def precision_at(p_fake: np.ndarray, labels: np.ndarray, threshold: float,
@@ -79,10 +81,15 @@ def reason_text(choice: dict, thresholds: Thresholds) -> str:
              f"the loosest thresholds at which each verdict is right >= {TARGET:.0%} of the "
              "time on in-domain validation data AND on leave-one-dataset-out predictions "
              "(sources the model never saw)."]
-    for side, word in (("fake", "suspect"), ("real", "credible")):
-        if choice[side]["fallback"]:
-            parts.append(f"No {word} threshold reached {TARGET:.0%} on both sets, so the "
-                         f"default {choice[side]['used']:.2f} is kept.")
+    fell_back = [word for side, word in (("fake", "suspect"), ("real", "credible"))
+                 if choice[side]["fallback"]]
+    if fell_back:
+        failed = sorted({SET_NAMES[name] for side in ("fake", "real")
+                         for name, t in choice[side]["found"].items() if t is None})
+        parts.append(f"No {' or '.join(fell_back)} threshold reaches {TARGET:.0%} on "
+                     f"{' or '.join(failed)} at any value, so the contract's wide default(s) "
+                     "are kept: a broad uncertain band rather than a precision the model "
+                     "does not have.")
     parts.append(
         f"Validation: suspect right {ind['suspect_precision']:.0%} ({ind['suspect_share']:.0%} "
         f"of pages), credible right {ind['credible_precision']:.0%} "

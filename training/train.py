@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -137,6 +138,7 @@ def _write_model_dir(model, tokenizer, out_dir: Path, config: TrainConfig, train
 
     for stale in (ONNX_FP32, ONNX_INT8):   # exports of earlier weights would no longer match
         (out_dir / stale).unlink(missing_ok=True)
+    shutil.rmtree(out_dir / "report", ignore_errors=True)   # so would an earlier report
     save_weights_and_tokenizer(model.float(), tokenizer, out_dir)
     info = ModelInfo(name=out_dir.name, base_model=training["base_model"],
                      chunking=Chunking(max_length=config.max_length,
