@@ -87,3 +87,22 @@ def test_unreachable_target_keeps_the_wide_defaults():
     thresholds, reason, _ = choose_thresholds((coin, labels), (coin, labels))
     assert (thresholds.suspect, thresholds.credible) == (0.75, 0.25)
     assert "default" in reason
+
+
+def test_leave_one_out_folder_holds_the_source_out_of_training(tmp_path):
+    import pandas as pd
+
+    from fakeradar.training.default_model import write_loo_folder
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for split, n in (("train", 8), ("val", 4), ("test", 4)):
+        pd.DataFrame({"title": [f"{split} {i}" for i in range(n)], "text": "body",
+                      "label": [i % 2 for i in range(n)],
+                      "source": ["isot", "fa-kes"] * (n // 2)}).to_csv(data / f"{split}.csv",
+                                                                         index=False)
+    loo = write_loo_folder(data, tmp_path / "loo-fa-kes", "fa-kes")
+    for split in ("train", "val"):
+        assert set(pd.read_csv(loo / f"{split}.csv")["source"]) == {"isot"}
+    test = pd.read_csv(loo / "test.csv")
+    assert set(test["source"]) == {"fa-kes"} and len(test) == 8   # every row of the source
