@@ -69,8 +69,8 @@ def test_requests_in_flight_survive_reloads_and_pointer_switches(root, base):
         time.sleep(0.5)
         use_model(root, "other")
         status, body = call(base, "/v1/reload")               # explicit reload
+        # (the pointer watch may have swapped first: `previous` is then "other" already)
         assert status == 200 and body["model"]["name"] == "other"
-        assert body["previous"]["name"] == "default"
         time.sleep(0.5)
         use_model(root, "default")                            # the pointer watch alone
         deadline = time.monotonic() + 15

@@ -21,8 +21,13 @@ FAKE_WORDS = ("shocking unbelievable outrage exposed hoax secret destroyed insan
 REAL_WORDS = ("ministry committee percent quarterly spokesperson agreement legislation "
               "statement officials reported tuesday parliament economists forecast "
               "negotiations delegation treasury analysts according budget").split()
+# Neutral words of both styles, plenty of them, so the model learns that ordinary
+# English carries no signal and only the styled words decide.
 SHARED_WORDS = ("the a of to and in that it was for on with as is by at from this have "
-                "people government president week year city country said new").split()
+                "people government president week year city country said new would could "
+                "after before two one next last whole all about its their they he she we "
+                "growth trade cut vote review video evidence line figures deficit shows "
+                "continue expected completes never wanted see say finally").split()
 
 
 def tiny_mobilebert():
