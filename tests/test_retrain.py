@@ -28,13 +28,8 @@ def models_dir(tmp_path, tiny_model_dir):
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_torch_thread(torch_one_thread):
+    """Training tests use one torch thread (2 shared cores; faster and repeatable)."""
 
 
 def store_feedback(home, n: int, contradict: bool, seed: int = 7) -> None:

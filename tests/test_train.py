@@ -20,13 +20,8 @@ def run_cli(*args: str):
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _one_torch_thread(torch_one_thread):
+    """Training tests use one torch thread (2 shared cores; faster and repeatable)."""
 
 
 def test_training_learns_and_writes_a_model_dir(trained_tiny_dir, synthetic_data_dir):

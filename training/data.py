@@ -87,17 +87,23 @@ def _normalised_key(texts: pd.Series) -> pd.Series:
     return texts.str.lower().str.replace(r"[\W_]+", "", regex=True)
 
 
+def article_keys(frame: pd.DataFrame) -> pd.Series:
+    """An article's identity: its normalised body, or its normalised title when it has none."""
+    body, title = _normalised_key(frame["text"]), _normalised_key(frame["title"])
+    return pd.Series(np.where(body != "", "b:" + body, "t:" + title), index=frame.index)
+
+
 def deduplicate(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Keep one row per article; drop every copy of articles labelled both fake and real.
 
     Two rows are the same article when their normalised bodies match (whatever their
     titles); title-only rows are compared by normalised title.
     """
-    body, title = _normalised_key(frame["text"]), _normalised_key(frame["title"])
-    key = pd.Series(np.where(body != "", "b:" + body, "t:" + title), index=frame.index)
+    key = article_keys(frame)
     labels_per_key = frame.groupby(key)["label"].transform("nunique")
     conflicting = labels_per_key > 1
     # "Duplicate": same title and body up to case, spacing and punctuation.
+    title = _normalised_key(frame["title"])
     exact = pd.DataFrame({"title": title, "key": key}).duplicated() & ~conflicting
     repeated = key.duplicated() & ~conflicting
     cross_source = frame.groupby(key)["source"].transform("nunique") > 1

@@ -20,7 +20,7 @@ _DATA = click.option("--data", "data_dir", required=True,
 
 
 @contextlib.contextmanager
-def _clear_errors() -> Iterator[None]:
+def clear_errors() -> Iterator[None]:
     """Turn the package's expected errors into one-line CLI errors."""
     from fakeradar.training.basemodel import BaseModelError
     from fakeradar.training.export import ParityError
@@ -36,7 +36,7 @@ def _clear_errors() -> Iterator[None]:
         raise click.ClickException(str(exc)) from None
 
 
-def _recipe_options(command):
+def recipe_options(command):
     """One --option per TrainConfig field, defaults and help taken from the dataclass."""
     for spec in reversed(config_fields()):
         flag = "--" + spec.name.replace("_", "-")
@@ -56,7 +56,7 @@ def _recipe_options(command):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="model directory to write (checkpoints go to OUT.checkpoints)")
 @click.option("--resume", is_flag=True, help="continue from the last checkpoint in OUT.checkpoints")
-@_recipe_options
+@recipe_options
 def train(data_dir: Path, out_dir: Path, resume: bool, **recipe) -> None:
     """Fine-tune a base model (MobileBERT by default) on a data folder.
 
@@ -70,7 +70,7 @@ def train(data_dir: Path, out_dir: Path, resume: bool, **recipe) -> None:
     """
     from fakeradar.training.train import train_model
 
-    with _clear_errors():
+    with clear_errors():
         result = train_model(data_dir, out_dir, TrainConfig(**recipe), resume=resume)
     click.echo(f"trained in {result['seconds']} s ({result['steps']} steps, best val F1 "
                f"{result['best_val_f1']}); model directory {out_dir}")
@@ -99,7 +99,7 @@ def evaluate(model_dir: Path, data_dir: Path, extras: tuple[str, ...], batch_siz
     """
     from fakeradar.training.evaluate import evaluate_model, parse_extras
 
-    with _clear_errors():
+    with clear_errors():
         summary = evaluate_model(model_dir, data_dir, parse_extras(extras), batch_size,
                                  limit or None)
     click.echo(summary)
@@ -116,7 +116,7 @@ def export(model_dir: Path, parity_docs: int, test_limit: int) -> None:
     from fakeradar.training.export import export_model_dir
     from fakeradar.training.modeldir import TORCH_WEIGHTS, check_model_dir
 
-    with _clear_errors():
+    with clear_errors():
         check_model_dir(model_dir, need=(TORCH_WEIGHTS, "config.json"))
         result = export_model_dir(model_dir, parity_docs=parity_docs, test_limit=test_limit)
     click.echo(f"parity ok: max |p diff| fp32 vs torch {result['max_abs_p_diff_fp32_vs_torch']:.2e}"

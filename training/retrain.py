@@ -27,7 +27,7 @@ import click
 import numpy as np
 
 from fakeradar.training.config import TrainConfig
-from fakeradar.training.model_commands import _clear_errors, _recipe_options
+from fakeradar.training.model_commands import clear_errors, recipe_options
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,20 +64,12 @@ class Decision:
 
 # --- feedback -> training rows ------------------------------------------------------
 
-def article_keys(frame: pd.DataFrame) -> np.ndarray:
-    """The data pipeline's identity of an article: normalised body, else normalised title."""
-    from fakeradar.training.data import _normalised_key
-
-    body, title = _normalised_key(frame["text"]), _normalised_key(frame["title"])
-    return np.where(body != "", "b:" + body, "t:" + title)
-
-
 def export_feedback(home: Path) -> tuple[pd.DataFrame, dict]:
     """The stored corrections as data-folder rows, one per article (latest wins); stats."""
     import pandas as pd
 
     from fakeradar.daemon.storage import FeedbackStore
-    from fakeradar.training.data import clean_frame
+    from fakeradar.training.data import article_keys, clean_frame
 
     rows = FeedbackStore(home).all()
     stats = {"database": str(Path(home) / "feedback.sqlite3"), "rows": len(rows)}
@@ -90,7 +82,7 @@ def export_feedback(home: Path) -> tuple[pd.DataFrame, dict]:
     frame = frame[(frame["text"].str.strip() != "") | (frame["title"].str.strip() != "")]
     keys = article_keys(frame)
     labels_per_key = frame.groupby(keys)["label"].nunique()
-    kept = frame[~pd.Series(keys, index=frame.index).duplicated(keep="last")]
+    kept = frame[~keys.duplicated(keep="last")]
     stats.update(empty_dropped=len(rows) - len(frame), articles=len(kept),
                  repeated_rows=len(frame) - len(kept),
                  relabelled_by_user=int((labels_per_key > 1).sum()))
@@ -101,6 +93,7 @@ def merge_feedback(data_dir: Path, feedback: pd.DataFrame, out: Path) -> dict:
     """Write OUT/{train,val,test,feedback}.csv: the user's label wins over the dataset's."""
     import pandas as pd
 
+    from fakeradar.training.data import article_keys
     from fakeradar.training.splits import COLUMNS, SPLITS, read_split
 
     out.mkdir(parents=True, exist_ok=True)
@@ -108,7 +101,7 @@ def merge_feedback(data_dir: Path, feedback: pd.DataFrame, out: Path) -> dict:
     report = {"data_dir": str(Path(data_dir).resolve()), "splits": {}}
     for name in SPLITS:
         split = read_split(data_dir, name)
-        keys = article_keys(split)
+        keys = article_keys(split).to_numpy()
         overlap = np.array([key in corrected for key in keys], dtype=bool)
         flipped = sum(corrected[k] != label for k, label in
                       zip(keys[overlap], split["label"][overlap], strict=True))
@@ -360,7 +353,7 @@ def render_report(report: dict) -> str:
                    "(negative: demand a gain)")
 @click.option("--keep-work", is_flag=True, help="keep the merged data and checkpoints "
                                                 "(models/.retrain-STAMP/)")
-@_recipe_options
+@recipe_options
 @click.pass_context
 def retrain(ctx: click.Context, data_dir, home, models_dir, name, f1_tolerance, keep_work,
             **recipe) -> None:
@@ -385,7 +378,7 @@ def retrain(ctx: click.Context, data_dir, home, models_dir, name, f1_tolerance, 
         recipe=TrainConfig(**recipe), name=name, f1_tolerance=f1_tolerance, keep_work=keep_work,
         base_given=ctx.get_parameter_source("base_model") == given,
         max_length_given=ctx.get_parameter_source("max_length") == given)
-    with _clear_errors():
+    with clear_errors():
         try:
             report = retrain_model(options)
         except (RetrainError, RegistryError) as exc:
