@@ -199,7 +199,7 @@ def estimate_minutes(work: Path, recipes: list[Recipe], on_gpu: bool) -> float:
 
 # --- stage 3: finish ------------------------------------------------------------------
 
-def finish(work: Path, out: Path, recipe_name: str, base_name: str) -> None:
+def finish(work: Path, out: Path, recipe_name: str, base_model: str) -> None:
     """Evaluate, choose thresholds, export, measure per source, write the card."""
     from fakeradar.training.default_card import write_card
     from fakeradar.training.evaluate import evaluate_model
@@ -210,8 +210,9 @@ def finish(work: Path, out: Path, recipe_name: str, base_name: str) -> None:
     copy_model(work / "models" / recipe_name / "default", out)
     info = read_info(out)
     info.name = "default"
-    if base_name:   # the hub name, not the path of the local copy training read
-        info.base_model = info.training["base_model"] = base_name
+    if base_model == "minilm":   # the hub name and alias, not a local copy training read
+        info.base_model = info.training["base_model"] = MINILM
+        info.training["recipe"]["base_model"] = base_model
     info.training["data_dir"] = os.path.relpath(work / "data")   # portable, not /home/...
     write_info(out, info)
     say("evaluate: temperature on validation, test report")
@@ -364,7 +365,7 @@ def main(shared: Path, work: Path, out: Path, base_model: str, stages: str, reci
         chosen = best_recipe(results)
         say(f"finish: recipe {chosen} (mean LOO accuracy "
             f"{results[chosen]['loo_mean_accuracy']:.3f})")
-        finish(work, out, chosen, MINILM if base_model == "minilm" else "")
+        finish(work, out, chosen, base_model)
 
 
 if __name__ == "__main__":
