@@ -16,6 +16,8 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import click
+
 from fakeradar.daemon.batch import BatchItem, build_batch_pipeline, score_item
 
 BATCH_SIZE = 8      # inputs per actor call: small, so results stream back steadily
@@ -42,6 +44,11 @@ def run_ray(items: list[BatchItem], settings: dict[str, Any], results, workers: 
         return
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
+    cpus = int(ray.cluster_resources().get("CPU", 0))
+    if 0 < cpus < workers:   # an actor needs a CPU: more actors than CPUs would wait forever
+        click.echo(f"--workers {workers}: the Ray cluster has {cpus} CPUs; "
+                   f"using {cpus} actors", err=True)
+        workers = cpus
     ray.data.DataContext.get_current().enable_progress_bars = False   # ours is the bar
     # one JSON string per input: optional fields stay None (Arrow would turn them into NaN)
     dataset = ray.data.from_items([{"item": json.dumps(asdict(item))} for item in items])

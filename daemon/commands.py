@@ -31,6 +31,24 @@ port_option = click.option("--port", type=int, help=f"Port [env FAKERADAR_PORT; 
                                                     f"{config.DEFAULT_PORT}].")
 
 
+def _limit_malloc_arenas(arenas: int = 2) -> None:
+    """Cap glibc's malloc arenas before the server's threads start.
+
+    glibc gives each thread its own arena (up to 8 per core); the memory of pages parsed
+    and scored in one thread then stays reserved there. Measured with `make bench`'s 200
+    requests: RSS 550-680 MB with glibc's default, 260-330 MB with 2 arenas, no slower.
+    """
+    import ctypes
+    import ctypes.util
+
+    m_arena_max = -8    # mallopt parameter from glibc's malloc.h
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(m_arena_max, arenas)
+    except (OSError, AttributeError):   # not glibc (macOS, musl): nothing to tune
+        pass
+
+
 def _overrides(**options: Any) -> dict[str, Any]:
     """Command-line options that were given, as config keys."""
     names = {"host": "HOST", "port": "PORT", "model_dir": "MODEL_DIR", "backend": "BACKEND",
@@ -63,6 +81,7 @@ def serve(host, port, model_dir, backend, allow_private) -> None:
            -d '{"url": "https://example.com/story"}'
     """
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    _limit_malloc_arenas()
     settings = _settings(host=host, port=port, model_dir=model_dir, backend=backend,
                          allow_private=allow_private)
     app = _create_app_or_fail(settings)

@@ -64,8 +64,9 @@ def test_ray_engine_parquet_output_and_resume(local_ray, tmp_path, tiny_model_di
     invoke(subset, "--out", out, "--format", "parquet", "--model", tiny_model_dir,
            "--engine", "ray")
     result = invoke(pages, "--out", out, "--format", "parquet", "--model", tiny_model_dir,
-                    "--engine", "ray")
+                    "--engine", "ray", "--workers", "4")   # more actors than the 2 CPUs
     assert "4 inputs already in" in result.stderr and "6 to score" in result.stderr
+    assert "the Ray cluster has 2 CPUs; using 2 actors" in result.stderr
     keys = pq.read_table(out).column("key").to_pylist()
     assert sorted(keys) == sorted(p.relative_to(pages).as_posix() for p in pages.rglob("*.*"))
     assert all(json.loads(r)["status"] == "ok" for r in pq.read_table(out).column("record")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from fakeradar.daemon.cli import main
 from fakeradar.training import export as export_module
-from fakeradar.training.modeldir import ONNX_FP32, ONNX_INT8, check_model_dir
+from fakeradar.training.modeldir import ONNX_FP32, ONNX_INT8, check_model_dir, read_info, write_info
 
 
 @pytest.fixture
@@ -83,3 +83,23 @@ def test_model_dir_without_weights(tiny_model_dir, tmp_path):
     (tmp_path / "m" / "model.safetensors").unlink()
     result = run_export(tmp_path / "m")
     assert result.exit_code == 1 and "lacks model.safetensors" in result.output
+
+
+def test_export_when_the_recorded_data_folder_is_gone(model_copy, synthetic_data_dir, tmp_path):
+    info = read_info(model_copy)
+    info.training["data_dir"] = str(tmp_path / "deleted")   # e.g. retrain's merged folder
+    write_info(model_copy, info)
+    result = run_export(model_copy)
+    assert result.exit_code == 1 and "pass --data DIR" in result.output
+    assert run_export(model_copy, "--data", str(synthetic_data_dir)).exit_code == 0
+    assert read_info(model_copy).export["test_docs"] == 32
+
+
+def test_a_retrained_model_falls_back_to_the_folder_it_was_merged_from(model_copy,
+                                                                        synthetic_data_dir):
+    info = read_info(model_copy)
+    info.training.update(data_dir="/nonexistent/merged",
+                         retrain={"data_dir": str(synthetic_data_dir)})
+    assert info.training_data_dir() == synthetic_data_dir
+    info.training["retrain"]["data_dir"] = "/nonexistent/too"
+    assert info.training_data_dir() is None

@@ -104,7 +104,7 @@ def test_unknown_base_model_offline(synthetic_data_dir, tmp_path, monkeypatch):
     result = run_cli("train", "--data", str(synthetic_data_dir), "--out", str(tmp_path / "m"),
                      "--base-model", "someone/no-such-model")
     assert result.exit_code == 1
-    assert "huggingface-cli download someone/no-such-model" in result.output
+    assert "hf download someone/no-such-model" in result.output
     assert "--base-model minilm" in result.output and len(result.output.splitlines()) == 1
 
 

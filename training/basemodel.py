@@ -101,7 +101,7 @@ def _hub_reachable(timeout: float = 3.0) -> bool:
 def _not_found_message(name: str, exc: Exception) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return (f"base model {name!r} could not be loaded ({first_line[:160]}). Offline? On a "
-            f"connected machine run `huggingface-cli download {name} --local-dir DIR` (or "
+            f"connected machine run `hf download {name} --local-dir DIR` (or "
             "`from_pretrained(...).save_pretrained(DIR)`), copy DIR here and pass "
             "`--base-model DIR`; or use `--base-model minilm` (packaged, offline)")
 

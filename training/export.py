@@ -136,12 +136,12 @@ def _agreement(a: list, b: list) -> float:
     return float(np.mean(same)) if same else 1.0
 
 
-def _test_accuracy_change(model_dir: Path, info, tokenizer, limit: int) -> dict:
-    """Accuracy of fp32 vs int8 ONNX on the test split named in the manifest, if present."""
+def _test_accuracy_change(model_dir: Path, data_dir: Path | None, tokenizer, chunking,
+                          limit: int) -> dict:
+    """Accuracy of fp32 vs int8 ONNX on the test split of DATA_DIR, if there is one."""
     from fakeradar.training.predict import onnx_logits_fn, score_texts
     from fakeradar.training.splits import SplitError, read_split
 
-    data_dir = info.training.get("data_dir")
     try:
         test = read_split(data_dir, "test", limit=limit) if data_dir else None
     except SplitError as exc:
@@ -152,7 +152,7 @@ def _test_accuracy_change(model_dir: Path, info, tokenizer, limit: int) -> dict:
     texts, labels = test["input"].tolist(), test["label"].to_numpy()
     accuracy = {}
     for name in (ONNX_FP32, ONNX_INT8):
-        scores = score_texts(tokenizer, texts, onnx_logits_fn(model_dir / name), info.chunking,
+        scores = score_texts(tokenizer, texts, onnx_logits_fn(model_dir / name), chunking,
                              desc=f"test split, {name}")
         predicted = np.array([0 if s.p_fake >= 0.5 else 1 for s in scores])
         accuracy[name] = float(np.mean(predicted == labels))
@@ -161,18 +161,22 @@ def _test_accuracy_change(model_dir: Path, info, tokenizer, limit: int) -> dict:
             "int8_accuracy_change": accuracy[ONNX_INT8] - accuracy[ONNX_FP32]}
 
 
-def _parity_texts(info, limit: int) -> list[str]:
+def _parity_texts(data_dir: Path | None, limit: int) -> list[str]:
     from fakeradar.training.splits import read_split
 
-    data_dir = info.training.get("data_dir")
-    if not data_dir:
-        raise ParityError("no parity texts: the manifest names no training data folder")
+    if data_dir is None:
+        raise ParityError("no parity texts: the data folder named in the manifest is gone; "
+                          "pass --data DIR (a folder written by `fakeradar data`)")
     return read_split(data_dir, "val", limit=limit)["input"].tolist()
 
 
 def export_model_dir(model_dir: str | Path, parity_texts: list[str] | None = None, model=None,
-                     parity_docs: int = PARITY_DOCS, test_limit: int = 1000) -> dict:
+                     parity_docs: int = PARITY_DOCS, test_limit: int = 1000,
+                     data_dir: Path | None = None) -> dict:
     """Write model.onnx, model.int8.onnx and README.md; check parity; record it in the manifest.
+
+    Parity texts and the int8 accuracy change come from DATA_DIR's validation and test
+    splits, by default the data folder the manifest records.
 
     Raises ParityError when fp32 ONNX drifts from torch by more than P_TOLERANCE in
     p_fake, or int8 agrees with fp32 on fewer than INT8_AGREEMENT of the labels.
@@ -191,7 +195,8 @@ def export_model_dir(model_dir: str | Path, parity_texts: list[str] | None = Non
         from transformers import AutoModelForSequenceClassification
 
         model = AutoModelForSequenceClassification.from_pretrained(str(model_dir))
-    texts = (parity_texts or _parity_texts(info, parity_docs))[:parity_docs]
+    data_dir = data_dir or info.training_data_dir()
+    texts = (parity_texts or _parity_texts(data_dir, parity_docs))[:parity_docs]
     tokenizer = load_backend_tokenizer(model_dir)
     export_onnx(model, model_dir / ONNX_FP32)
     reference = score_texts(tokenizer, texts, torch_logits_fn(model), info.chunking)
@@ -211,7 +216,8 @@ def export_model_dir(model_dir: str | Path, parity_texts: list[str] | None = Non
                    "int8_label_agreement": agreement,
                    "int8_max_abs_p_diff": float(max(abs(a.p_fake - b.p_fake)
                                                     for a, b in zip(fp32, int8, strict=True))),
-                   **fusion, **_test_accuracy_change(model_dir, info, tokenizer, test_limit),
+                   **fusion, **_test_accuracy_change(model_dir, data_dir, tokenizer, info.chunking,
+                                            test_limit),
                    "sizes_mb": _sizes_mb(model_dir)}
     write_info(model_dir, info)
     write_model_card(model_dir, info)

@@ -111,14 +111,17 @@ def evaluate(model_dir: Path, data_dir: Path, extras: tuple[str, ...], batch_siz
               help="validation documents compared between torch, ONNX fp32 and int8")
 @click.option("--test-limit", default=1000, show_default=True,
               help="test documents used to measure int8's accuracy change")
-def export(model_dir: Path, parity_docs: int, test_limit: int) -> None:
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="data folder for the parity and test texts  [default: the one in the manifest]")
+def export(model_dir: Path, parity_docs: int, test_limit: int, data_dir: Path | None) -> None:
     """Export MODEL to model.onnx + model.int8.onnx, check parity (fails loudly), write the card."""
     from fakeradar.training.export import export_model_dir
     from fakeradar.training.modeldir import TORCH_WEIGHTS, check_model_dir
 
     with clear_errors():
         check_model_dir(model_dir, need=(TORCH_WEIGHTS, "config.json"))
-        result = export_model_dir(model_dir, parity_docs=parity_docs, test_limit=test_limit)
+        result = export_model_dir(model_dir, parity_docs=parity_docs, test_limit=test_limit,
+                                  data_dir=data_dir)
     click.echo(f"parity ok: max |p diff| fp32 vs torch {result['max_abs_p_diff_fp32_vs_torch']:.2e}"
                f", int8 label agreement {result['int8_label_agreement']:.1%}, "
                f"int8 accuracy change {result.get('int8_accuracy_change')}; "

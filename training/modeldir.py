@@ -65,6 +65,18 @@ class ModelInfo:
     def max_length(self) -> int:
         return self.chunking.max_length
 
+    def training_data_dir(self) -> Path | None:
+        """The data folder (written by `fakeradar data`) behind this model, if it still exists.
+
+        A retrained model was trained on a merged folder that is deleted afterwards, so the
+        folder it was merged from comes first (same validation and test splits).
+        """
+        for recorded in (self.training.get("retrain", {}).get("data_dir"),
+                         self.training.get("data_dir")):
+            if recorded and Path(recorded, "train.csv").is_file():
+                return Path(recorded)
+        return None
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["max_length"] = self.chunking.max_length

@@ -229,10 +229,9 @@ def _data_dir(options: RetrainOptions, current: Path | None) -> Path:
 
     if options.data_dir is not None:
         return options.data_dir
-    training = read_info(current).training if current is not None else {}
-    recorded = training.get("retrain", {}).get("data_dir") or training.get("data_dir")
-    if recorded and Path(recorded, "train.csv").is_file():
-        return Path(recorded)
+    recorded = read_info(current).training_data_dir() if current is not None else None
+    if recorded is not None:
+        return recorded
     raise RetrainError("no data folder: pass --data DIR (a folder written by `fakeradar data`)")
 
 
