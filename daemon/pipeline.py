@@ -12,6 +12,7 @@ Input outcomes (documented in the README):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from fakeradar.training.text import model_input
 
 MAX_URL_CHARS = 4096
 MODES = ("url", "html", "text")
+_GENERATIONS = itertools.count()
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Remembered:
     body: str
     url: str | None
     verdict: str
+    generation: int        # the Pipeline (so the model) that scored it
 
 
 def parse_score_request(payload: Any) -> ScoreRequest:
@@ -106,6 +109,9 @@ class Pipeline:
                  limits: FetchLimits, resolver: Resolver | None = None) -> None:
         self.scorer, self.cache, self.gate, self.limits = scorer, cache, gate, limits
         self.resolver = resolver or system_resolver
+        # A reloaded model shares the cache: the answers of the model before it are scored
+        # again, while feedback still finds the text and verdict the user saw.
+        self.generation = next(_GENERATIONS)
 
     def score(self, request: ScoreRequest) -> dict[str, Any]:
         """Score one request; returns the /v1/score JSON (DaemonError on bad input)."""
@@ -145,11 +151,12 @@ class Pipeline:
         if article.reason is not None:
             return self._response(doc_id, article, None, cached=False)
         remembered = self.cache.get(doc_id)
-        if remembered is None:
+        if remembered is None or remembered.generation != self.generation:
             result = self.scorer.score(text)
             timings.update(result.timings_ms)
             verdict = verdict_for(result.p_fake, self.scorer.info.thresholds)
-            remembered = Remembered(result, article.title, article.body, article.url, verdict)
+            remembered = Remembered(result, article.title, article.body, article.url, verdict,
+                                    self.generation)
             self.cache.put(doc_id, remembered)
             return self._response(doc_id, article, remembered, cached=False)
         return self._response(doc_id, article, remembered, cached=True)

@@ -1,9 +1,10 @@
 """Swapping the daemon's model without a restart: `POST /v1/reload` and a pointer watch.
 
 The new scorer is loaded and warmed completely before it is swapped in, as a whole new
-`Pipeline` (fresh cache, the same concurrency gate): a view looks `daemon.pipeline` up
-once, so requests in flight finish on the old model and the old scorer is freed when
-the last of them ends. A model that fails to load leaves the old one serving.
+`Pipeline` (the same cache, whose older answers it scores again, and the same gate): a
+view looks `daemon.pipeline` up once, so requests in flight finish on the old model and
+the old scorer is freed when the last of them ends. A model that fails to load leaves
+the old one serving.
 
 When the daemon follows the registry's `current` pointer (started without --model),
 every request stats the pointer file at most once per RELOAD_CHECK_S; a change starts
@@ -23,7 +24,6 @@ from flask import Blueprint, Flask, current_app, jsonify
 from fakeradar.daemon.errors import DaemonError
 from fakeradar.daemon.pipeline import Pipeline
 from fakeradar.daemon.registry import POINTER, current_model_dir
-from fakeradar.daemon.storage import LRUCache
 from fakeradar.training.modeldir import ModelDirError
 
 LOGGER = logging.getLogger(__name__)
@@ -65,8 +65,7 @@ class ModelReloader:
             except (ModelDirError, OSError, ValueError) as exc:
                 raise ReloadFailed(f"cannot load {path} ({exc}); still serving "
                                    f"{old.scorer.info.name}") from None
-            new = Pipeline(scorer, LRUCache(old.cache.capacity), old.gate, old.limits,
-                           old.resolver)
+            new = Pipeline(scorer, old.cache, old.gate, old.limits, old.resolver)
             self.daemon.pipeline = new          # one assignment: atomic for the views
             LOGGER.info("model reloaded: %s -> %s (%s)", old.scorer.info.name,
                         scorer.info.name, path)

@@ -106,3 +106,16 @@ def test_reload_is_guarded_like_every_route(root):
                                               "Authorization": "Bearer s3cret"}).status_code == 403
     answer = client.post("/v1/reload", headers={"Authorization": "Bearer s3cret"})
     assert answer.status_code == 200 and answer.json["model"]["path"] == str(root / "default")
+
+
+def test_feedback_after_a_reload_finds_the_text_and_the_new_model_rescores(root, base):
+    status, first = call(base, "/v1/score", {"text": TEXT})
+    assert status == 200 and first["model"]["name"] == "default"
+    write_atomically(root / "current", "other\n")
+    assert call(base, "/v1/reload")[0] == 200 and served_model(base) == "other"
+    # the id alone is enough: the daemon still remembers what the user was shown
+    status, stored = call(base, "/v1/feedback", {"id": first["id"], "label": "fake"})
+    assert status == 201 and stored["stored"], stored
+    status, again = call(base, "/v1/score", {"text": TEXT})
+    assert again["cached"] is False and again["model"]["name"] == "other"
+    assert call(base, "/v1/score", {"text": TEXT})[1]["cached"] is True
