@@ -137,6 +137,7 @@ def live_server():
 def page_server():
     """A local web server. `routes[path] = (status, headers, body)`; a callable body gets
     the request handler and writes the whole answer itself. `seen` records requests."""
+    import sys
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from types import SimpleNamespace
@@ -160,7 +161,13 @@ def page_server():
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request, client_address) -> None:
+            # the fetcher hangs up on purpose (size and time caps): not worth a traceback
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                      daemon=True).start()
