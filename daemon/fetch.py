@@ -170,7 +170,7 @@ def fetch(url: str, limits: FetchLimits = FetchLimits(), resolver: Resolver = sy
     redirects: list[str] = []
     while True:
         scheme, port, host, address = vet_url(url, resolver, limits.allow_private, policy)
-        response, conn = _request(scheme, host, port, address, url, deadline)
+        response, conn, sock = _request(scheme, host, port, address, url, deadline)
         try:
             location = response.getheader("Location")
             if response.status in REDIRECT_CODES and location:
@@ -182,7 +182,7 @@ def fetch(url: str, limits: FetchLimits = FetchLimits(), resolver: Resolver = sy
                 continue
             if response.status >= 400:
                 raise FetchError(f"{url} answered HTTP {response.status}", code="upstream_status")
-            return _read_page(url, response, limits, deadline, redirects)
+            return _read_page(url, response, sock, limits, deadline, redirects)
         finally:
             conn.close()
 
@@ -197,8 +197,10 @@ def _request(scheme: str, host: str, port: int, address: str, url: str, deadline
                "Accept-Encoding": "gzip, deflate"}
     try:
         conn.request("GET", path, headers=headers)
-        return conn.getresponse(), conn
-    except TimeoutError:
+        sock = conn.sock   # getresponse may hand it over to the response and close conn
+        sock.settimeout(_remaining(deadline))   # connecting took part of the time
+        return conn.getresponse(), conn, sock
+    except (TimeoutError, FetchTimeout):
         conn.close()
         raise FetchTimeout(f"{host} did not answer in time") from None
     except (OSError, http.client.HTTPException) as exc:
@@ -213,12 +215,12 @@ def _remaining(deadline: float) -> float:
     return left
 
 
-def _read_page(url: str, response, limits: FetchLimits, deadline: float,
+def _read_page(url: str, response, sock: socket.socket, limits: FetchLimits, deadline: float,
                redirects: list[str]) -> Page:
     content_type, header_charset = _parse_content_type(response.getheader("Content-Type", ""))
     if content_type and content_type not in HTML_TYPES:
         raise UnsupportedContent(f"{url} is {content_type}, not an HTML page", code="not_html")
-    body = _read_body(response, limits, deadline)
+    body = _read_body(response, sock, limits, deadline)
     if b"\x00" in body[:4096]:
         raise UnsupportedContent(f"{url} returned a binary body, not an HTML page",
                                  code="binary_body")
@@ -233,19 +235,18 @@ def _parse_content_type(value: str) -> tuple[str, str | None]:
     return media.strip().lower(), match.group(1) if match else None
 
 
-def _read_body(response, limits: FetchLimits, deadline: float) -> bytes:
+def _read_body(response, sock: socket.socket, limits: FetchLimits, deadline: float) -> bytes:
     """Read at most max_bytes (after decompression) before the deadline.
 
-    `read1` returns after one receive, so the deadline is checked between receives and
-    a slow drip cannot stretch the fetch; one receive waits at most the socket timeout
-    (the time that was left when the connection opened).
+    `read1` returns after one receive, and each receive may wait only the time that is
+    left, so neither a slow drip nor a stall stretches the fetch past its deadline.
     """
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     inflater = zlib.decompressobj(47) if encoding in ("gzip", "deflate", "x-gzip") else None
     chunks, size = [], 0
     while True:
-        _remaining(deadline)
         try:
+            sock.settimeout(_remaining(deadline))
             raw = response.read1(_CHUNK)
         except TimeoutError:
             raise FetchTimeout("the page took too long to fetch") from None

@@ -150,6 +150,23 @@ def test_a_slow_drip_is_cut_at_the_total_deadline(page_server):
     assert info.value.status == 504 and time.monotonic() - started < 2.5
 
 
+def test_a_late_answer_then_a_stall_still_ends_at_the_deadline(page_server):
+    def late_then_stall(handler):
+        time.sleep(0.8)                     # most of the time goes on waiting for headers
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        handler.wfile.flush()
+        time.sleep(3)                       # then the body stalls
+
+    page_server.routes["/late"] = (200, {}, late_then_stall)
+    started = time.monotonic()
+    with pytest.raises(FetchTimeout):
+        fetch(f"{page_server.base}/late", FetchLimits(allow_private=True, timeout=1.0))
+    # each wait gets only the time left; a per-wait timeout would end near 0.8 + 1.0 s
+    assert time.monotonic() - started < 1.5
+
+
 @pytest.mark.parametrize(("body", "header", "charset", "source"), [
     ("<meta charset='iso-8859-1'><p>café</p>".encode("latin-1"), None, "iso-8859-1", "meta"),
     ("<p>café</p>".encode("latin-1"), "latin-1", "latin-1", "header"),
