@@ -70,7 +70,8 @@ def training_arguments(config: TrainConfig, derived: DerivedNumbers, checkpoints
         data_seed=config.seed, train_sampling_strategy="group_by_length",
         bf16=config.bf16 and bf16_ok, fp16=False, logging_strategy="steps",
         logging_steps=max(1, min(50, derived.steps_per_epoch // 4)), logging_first_step=True,
-        report_to="none", use_cpu=device == "cpu")
+        report_to="none", use_cpu=device == "cpu",
+        ddp_find_unused_parameters=False)   # every weight gets a gradient: skip the search
 
 
 def _last_checkpoint(checkpoints: Path) -> str:
